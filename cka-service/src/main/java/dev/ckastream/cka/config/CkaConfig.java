@@ -1,0 +1,78 @@
+package dev.ckastream.cka.config;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Every setting of cka-service, in one place (README, "Configuration"). Environment names follow
+ * MicroProfile rules: {@code cka.emit-every} is {@code CKA_EMIT_EVERY}.
+ */
+@ConfigMapping(prefix = "cka")
+public interface CkaConfig {
+
+    /** Name of the first checkpoint (rows of the CKA matrix): topic {@code activations.<first>}. */
+    @WithDefault("pretrained")
+    String first();
+
+    /** Name of the second checkpoint (columns): topic {@code activations.<second>}. */
+    @WithDefault("finetuned")
+    String second();
+
+    /** Emit scores after this many newly counted reviews... */
+    @WithDefault("25")
+    int emitEvery();
+
+    /** ...or after this long when something changed. */
+    @WithDefault("1s")
+    Duration emitInterval();
+
+    Join join();
+
+    Probe probe();
+
+    Status status();
+
+    /** Reviews buffered before one batched co-moment update (a GEMM per block row). */
+    @WithDefault("64")
+    int updateBatch();
+
+    interface Join {
+        /** Most reviews waiting for their other half; the oldest beyond this are dead-lettered. */
+        @WithDefault("10000")
+        int maxPending();
+
+        /** A half waiting longer than this is dead-lettered. */
+        @WithDefault("10m")
+        Duration maxAge();
+    }
+
+    interface Probe {
+        /** Retrain the probes after this many new labelled reviews (and whenever the stream goes idle). */
+        @WithDefault("200")
+        int every();
+
+        /** Idle time after which probes are retrained on what has arrived. */
+        @WithDefault("2s")
+        Duration idleAfter();
+
+        /** Inverse regularisation strength, as scikit-learn's LogisticRegression(C). */
+        @WithDefault("1.0")
+        double c();
+
+        /** Memory bound for the probes' labelled pooled vectors (float32); beyond it, reservoir sampling. */
+        @WithDefault("1073741824")
+        long maxBytes();
+    }
+
+    interface Status {
+        /** Diagonal CKA at or above this: {@code untouched}. */
+        @WithDefault("0.99")
+        double untouched();
+
+        /** At or above this (and below untouched): {@code refined}; below: {@code rewritten}. */
+        @WithDefault("0.85")
+        double refined();
+    }
+}

@@ -1,0 +1,60 @@
+package dev.ckastream.cka.listener;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.jboss.logging.Logger;
+
+import dev.ckastream.cka.contract.ActivationTopics;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+
+/**
+ * Creates {@code cka.scores} as a compacted topic (only the latest record per pair matters) when it does
+ * not exist yet. A broker that cannot be reached is only logged: the channels will report it.
+ */
+public class ScoreTopicSetup {
+
+    private static final Logger LOG = Logger.getLogger(ScoreTopicSetup.class);
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafka;
+
+    void onStart(@Observes StartupEvent start) {
+        Map<String, Object> admin = new HashMap<>();
+        kafka.forEach((k, v) -> {
+            if (k.startsWith("bootstrap") || k.startsWith("security") || k.startsWith("sasl") || k.startsWith("ssl")) {
+                admin.put(k, v);
+            }
+        });
+        admin.put("request.timeout.ms", 10_000);
+        admin.put("default.api.timeout.ms", 15_000);
+        try (Admin client = Admin.create(admin)) {
+            Set<String> existing = client.listTopics().names().get(15, TimeUnit.SECONDS);
+            if (existing.contains(ActivationTopics.SCORES)) {
+                return;
+            }
+            NewTopic scores = new NewTopic(ActivationTopics.SCORES, 1, (short) -1)
+                    .configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"));
+            client.createTopics(List.of(scores)).all().get(15, TimeUnit.SECONDS);
+            LOG.infof("created compacted topic %s", ActivationTopics.SCORES);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                LOG.warnf("could not create %s: %s", ActivationTopics.SCORES, e.getCause().getMessage());
+            }
+        } catch (Exception e) {
+            LOG.warnf("could not create %s (is Kafka reachable?): %s", ActivationTopics.SCORES, e.toString());
+        }
+    }
+}

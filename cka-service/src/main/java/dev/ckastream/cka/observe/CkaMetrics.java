@@ -1,0 +1,31 @@
+package dev.ckastream.cka.observe;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** cka-service meters (Prometheus at {@code /q/metrics}): reviews counted, dead letters by reason. */
+@ApplicationScoped
+public class CkaMetrics {
+
+    private final MeterRegistry registry;
+    private final Counter counted;
+
+    @Inject
+    public CkaMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.counted = Counter.builder("ckastream.cka.reviews").description("reviews counted (both halves joined)")
+                .register(registry);
+    }
+
+    public void counted(int reviews) {
+        counted.increment(reviews);
+    }
+
+    public void deadLetter(String reason) {
+        Counter.builder("ckastream.cka.dead.letters").description("activation records sent to activations.dlq")
+                .tag("reason", reason).register(registry).increment();
+    }
+}

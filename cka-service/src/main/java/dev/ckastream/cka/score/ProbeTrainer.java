@@ -1,0 +1,97 @@
+package dev.ckastream.cka.score;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.ckastream.cka.config.CkaConfig;
+import dev.ckastream.cka.probe.LayerProbes;
+import dev.ckastream.cka.probe.ProbeReport;
+import dev.ckastream.cka.state.ComparisonStore;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Retrains the probes (warm start) on a background thread of its own: after every {@code cka.probe.every}
+ * new labelled reviews, and when the stream has been idle for {@code cka.probe.idle-after} with labelled
+ * reviews not yet trained on. One retrain at a time; the stream never waits for it.
+ */
+@ApplicationScoped
+public class ProbeTrainer {
+
+    private static final Logger LOG = Logger.getLogger(ProbeTrainer.class);
+
+    private final ComparisonStore store;
+    private final ScoreBoard board;
+    private final int every;
+    private final long idleNanos;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "probe-trainer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean training = new AtomicBoolean();
+    private volatile long labeledAtLastTrain;
+    private long labeledAtLastLook = -1;
+    private long nanosOfLastChange = System.nanoTime();
+
+    @Inject
+    public ProbeTrainer(ComparisonStore store, ScoreBoard board, CkaConfig config) {
+        this.store = store;
+        this.board = board;
+        this.every = config.probe().every();
+        this.idleNanos = config.probe().idleAfter().toNanos();
+    }
+
+    /** Called by the listener after each batch with the labelled count. */
+    public void counted(long labeled) {
+        if (labeled - labeledAtLastTrain >= every) {
+            trigger();
+        }
+    }
+
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    synchronized void retrainWhenIdle() {
+        long labeled = store.read(c -> c.labeled());
+        long now = System.nanoTime();
+        if (labeled != labeledAtLastLook) {
+            labeledAtLastLook = labeled;
+            nanosOfLastChange = now;
+        } else if (labeled > labeledAtLastTrain && now - nanosOfLastChange >= idleNanos) {
+            trigger();
+        }
+    }
+
+    private void trigger() {
+        LayerProbes probes = store.read(c -> c.probes());
+        if (probes == null || !training.compareAndSet(false, true)) {
+            return;
+        }
+        long labeled = store.read(c -> c.labeled());
+        worker.execute(() -> {
+            try {
+                long started = System.nanoTime();
+                ProbeReport report = probes.retrain();
+                labeledAtLastTrain = labeled;
+                LOG.debugf("probes retrained on %d train / %d test reviews in %d ms", report.trainCount(),
+                        report.testCount(), (System.nanoTime() - started) / 1_000_000);
+                board.markChanged();
+                board.publishIfChanged();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "probe retraining failed; the previous accuracies stay");
+            } finally {
+                training.set(false);
+            }
+        });
+    }
+
+    @PreDestroy
+    void stop() {
+        worker.shutdownNow();
+    }
+}

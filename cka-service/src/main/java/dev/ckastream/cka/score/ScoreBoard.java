@@ -1,0 +1,160 @@
+package dev.ckastream.cka.score;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.ckastream.cka.config.CkaConfig;
+import dev.ckastream.cka.contract.ActivationTopics;
+import dev.ckastream.cka.listener.ActivationDeadLetters;
+import dev.ckastream.cka.math.CkaScores;
+import dev.ckastream.cka.probe.LayerProbes;
+import dev.ckastream.cka.probe.ProbeReport;
+import dev.ckastream.cka.state.ComparisonStore;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.Record;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+/**
+ * Computes the score record and publishes it everywhere at once: {@code cka.scores} (key
+ * {@code <first>~<second>}), the latest for {@code GET /scores}, and an event for every
+ * {@code GET /scores/stream} subscriber. {@link #publishIfChanged()} is the only way out, so the three
+ * never disagree.
+ */
+@ApplicationScoped
+public class ScoreBoard {
+
+    private static final Logger LOG = Logger.getLogger(ScoreBoard.class);
+
+    private final ComparisonStore store;
+    private final CkaConfig config;
+    private final LayerStatus status;
+    private final ActivationDeadLetters deadLetters;
+    private final ObjectMapper json;
+    private final BroadcastProcessor<ScoreReport> events = BroadcastProcessor.create();
+    private final AtomicBoolean changed = new AtomicBoolean(true);
+    private volatile ScoreReport latest;
+    private long reviewsAtLastEmit;
+    private long nanosAtLastEmit = System.nanoTime();
+    private double rate;
+
+    @Inject
+    @Channel("scores")
+    @OnOverflow(value = OnOverflow.Strategy.DROP_PREVIOUS)
+    MutinyEmitter<Record<String, byte[]>> scores;
+
+    @Inject
+    public ScoreBoard(ComparisonStore store, CkaConfig config, ActivationDeadLetters deadLetters, ObjectMapper json) {
+        this.store = store;
+        this.config = config;
+        this.status = new LayerStatus(config.status().untouched(), config.status().refined());
+        this.deadLetters = deadLetters;
+        this.json = json;
+        this.latest = build();
+    }
+
+    /** Something that the scores depend on has changed (reviews counted, probes retrained, dead letters). */
+    public void markChanged() {
+        changed.set(true);
+    }
+
+    /** Reviews counted since the last emission. */
+    public long reviewsSinceLastEmit() {
+        return store.read(c -> c.reviews()) - reviewsAtLastEmit;
+    }
+
+    /** Computes and publishes the scores if anything changed since the last time; returns what is current. */
+    public synchronized ScoreReport publishIfChanged() {
+        if (!changed.getAndSet(false)) {
+            return latest;
+        }
+        ScoreReport report = build();
+        latest = report;
+        byte[] value;
+        try {
+            value = json.writeValueAsBytes(report);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("score record not serialisable", e);
+        }
+        String key = ActivationTopics.scoresKey(config.first(), config.second());
+        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withTopic(ActivationTopics.SCORES).withKey(key).build();
+        scores.sendMessage(Message.of(Record.of(key, value)).addMetadata(metadata)).subscribe().with(
+                ok -> { }, failure -> LOG.warnf("score record not written to %s: %s", ActivationTopics.SCORES,
+                        failure.getMessage()));
+        events.onNext(report);
+        return report;
+    }
+
+    public ScoreReport latest() {
+        return latest;
+    }
+
+    /** The latest record, then every new one. */
+    public Multi<ScoreReport> stream() {
+        return Multi.createBy().concatenating().streams(Multi.createFrom().item(() -> latest), events);
+    }
+
+    private ScoreReport build() {
+        record Snapshot(CkaScores scores, long reviews, long labeled, int pending, LayerProbes probes) {
+        }
+        Snapshot s = store.read(c -> new Snapshot(c.scores(), c.reviews(), c.labeled(), c.pending(), c.probes()));
+        long now = System.nanoTime();
+        if (s.reviews > reviewsAtLastEmit && now > nanosAtLastEmit) {
+            rate = (s.reviews - reviewsAtLastEmit) / ((now - nanosAtLastEmit) / 1e9);
+        } else if (s.reviews == reviewsAtLastEmit) {
+            rate = 0;
+        }
+        reviewsAtLastEmit = s.reviews;
+        nanosAtLastEmit = now;
+        int layers = s.scores == null ? 0 : s.scores.layersA();
+        Double[][] cka = s.scores == null ? new Double[0][] : boxed(s.scores.cka());
+        Double[][] debiased = s.scores == null ? new Double[0][] : boxed(s.scores.ckaDebiased());
+        List<String> layerStatus = s.scores == null ? List.of() : status.of(s.scores.diagonal());
+        return new ScoreReport(List.of(config.first(), config.second()), s.reviews, s.labeled, layers, cka, debiased,
+                probe(s.probes, s.scores), layerStatus, s.pending, deadLetters.sent(), rate, Instant.now().toString());
+    }
+
+    private Map<String, Object> probe(LayerProbes probes, CkaScores scores) {
+        ProbeReport report = probes == null ? null : probes.lastReport();
+        Map<String, Object> probe = new LinkedHashMap<>();
+        for (int side = 0; side < 2; side++) {
+            int layers = scores == null ? 0 : side == 0 ? scores.layersA() : scores.layersB();
+            List<Double> accuracies = new ArrayList<>(layers);
+            for (int layer = 0; layer < layers; layer++) {
+                accuracies.add(report == null ? null : report.accuracy(side, layer));
+            }
+            probe.put(side == 0 ? config.first() : config.second(), accuracies);
+        }
+        probe.put("trainReviews", report == null ? 0 : report.trainCount());
+        probe.put("testReviews", report == null ? 0 : report.testCount());
+        return probe;
+    }
+
+    private static Double[][] boxed(double[][] values) {
+        Double[][] boxed = new Double[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = new Double[values[i].length];
+            for (int j = 0; j < values[i].length; j++) {
+                boxed[i][j] = Double.isFinite(values[i][j]) ? values[i][j] : null;
+            }
+        }
+        return boxed;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.ckastream.extractor.config;
+
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/**
+ * Every setting of extractor-service, in one place (README, "Configuration"). Environment names follow
+ * MicroProfile rules: {@code extractor.max-tokens} is {@code EXTRACTOR_MAX_TOKENS}.
+ */
+@ConfigMapping(prefix = "extractor")
+public interface ExtractorConfig {
+
+    /** The first checkpoint (e.g. before fine-tuning). */
+    @WithName("first")
+    CheckpointConfig first();
+
+    /** The second checkpoint (e.g. after fine-tuning). */
+    @WithName("second")
+    CheckpointConfig second();
+
+    /** Longest review in tokens after truncation; clamped to each model's position limit. */
+    @WithDefault("512")
+    int maxTokens();
+
+    /** Longer texts are dead-lettered ({@code text-too-long}). */
+    @WithDefault("1000000")
+    int maxChars();
+
+    Batching batching();
+
+    Execution execution();
+
+    Ingest ingest();
+
+    interface CheckpointConfig {
+        /** Checkpoint name: the output topic is {@code activations.<name>}. */
+        String name();
+
+        /** ONNX file: a path, or {@code classpath:NAME} for a model shipped in a jar. */
+        String model();
+
+        /** Its {@code tokenizer.json}: a path or {@code classpath:NAME}. */
+        String tokenizer();
+
+        /**
+         * Names of the hidden-state tensors to pool (embedding output, then each block), overriding the
+         * automatic LayerNorm search.
+         */
+        Optional<List<String>> taps();
+    }
+
+    interface Batching {
+        /** Most padded tokens (reviews × longest review) in one inference call. */
+        @WithDefault("8192")
+        int tokenBudget();
+
+        /** Most reviews in one inference call. */
+        @WithDefault("64")
+        int maxReviews();
+    }
+
+    interface Execution {
+        /** {@code cpu} or {@code cuda} (needs the GPU build: {@code ./mvnw -Dgpu package}). */
+        @WithDefault("cpu")
+        String provider();
+
+        /** CUDA device id. */
+        @WithDefault("0")
+        int deviceId();
+
+        /** ONNX Runtime intra-op threads; 0 = one per core. */
+        @WithDefault("0")
+        int intraOpThreads();
+    }
+
+    interface Ingest {
+        /** Most reviews accepted in one {@code POST /reviews}. */
+        @WithDefault("10000")
+        int maxReviewsPerRequest();
+    }
+}

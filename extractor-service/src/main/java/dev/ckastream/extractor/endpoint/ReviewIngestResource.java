@@ -1,0 +1,104 @@
+package dev.ckastream.extractor.endpoint;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+import dev.ckastream.extractor.config.ExtractorConfig;
+import dev.ckastream.extractor.contract.InvalidReview;
+import dev.ckastream.extractor.contract.Review;
+import dev.ckastream.extractor.contract.Topics;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.Record;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+/**
+ * {@code POST /reviews}: one review as a JSON object, or many as JSONL (one object per line). All reviews
+ * are validated first; if any is invalid nothing is produced and the answer is 400 naming the line and
+ * why. Valid reviews go to {@code reviews} keyed by id; the answer (202) comes once the broker has them.
+ * Bodies above {@code quarkus.http.limits.max-body-size} get 413 from the HTTP layer.
+ */
+@Path("/reviews")
+public class ReviewIngestResource {
+
+    @Inject
+    ExtractorConfig config;
+
+    @Inject
+    @Channel("reviews-in")
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+    MutinyEmitter<Record<byte[], byte[]>> reviews;
+
+    @POST
+    @Consumes({ MediaType.APPLICATION_JSON, "application/x-ndjson", "application/jsonl", MediaType.TEXT_PLAIN })
+    @Produces(MediaType.APPLICATION_JSON)
+    @Blocking
+    public Response ingest(byte[] body) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            return badRequest("the body is not valid UTF-8");
+        }
+        List<Review> parsed = new ArrayList<>();
+        try {
+            parsed.add(Review.fromJson(text, config.maxChars())); // a single (possibly pretty-printed) object
+        } catch (InvalidReview single) {
+            String[] lines = text.split("\r?\n", -1);
+            if (lines.length < 2) {
+                return badRequest("line 1: " + single.getMessage());
+            }
+            for (int i = 0; i < lines.length; i++) {
+                if (lines[i].isBlank()) {
+                    continue;
+                }
+                try {
+                    parsed.add(Review.fromJson(lines[i], config.maxChars()));
+                } catch (InvalidReview e) {
+                    return badRequest("line " + (i + 1) + ": " + e.getMessage());
+                }
+            }
+        }
+        if (parsed.isEmpty()) {
+            return badRequest("no review in the body");
+        }
+        if (parsed.size() > config.ingest().maxReviewsPerRequest()) {
+            return Response.status(Response.Status.REQUEST_ENTITY_TOO_LARGE)
+                    .entity(Map.of("error", parsed.size() + " reviews in one request, more than "
+                            + config.ingest().maxReviewsPerRequest() + " (extractor.ingest.max-reviews-per-request)"))
+                    .build();
+        }
+        List<CompletableFuture<Void>> sends = new ArrayList<>(parsed.size());
+        for (Review review : parsed) {
+            var metadata = OutgoingKafkaRecordMetadata.<byte[]>builder().withTopic(Topics.REVIEWS)
+                    .withKey(review.keyBytes()).build();
+            sends.add(reviews.sendMessage(Message.of(Record.of(review.keyBytes(), review.toJsonBytes()))
+                    .addMetadata(metadata)).subscribeAsCompletionStage());
+        }
+        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+        return Response.accepted(Map.of("accepted", parsed.size())).build();
+    }
+
+    private static Response badRequest(String message) {
+        return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("error", message)).build();
+    }
+}

@@ -1,0 +1,96 @@
+package dev.ckastream.extractor.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+import dev.ckastream.extractor.batch.MicroBatcher;
+import dev.ckastream.extractor.checkpoint.Checkpoints;
+import dev.ckastream.extractor.config.ExtractorConfig;
+import dev.ckastream.extractor.contract.ActivationRecord;
+import dev.ckastream.extractor.contract.InvalidReview;
+import dev.ckastream.extractor.contract.Review;
+import dev.ckastream.extractor.observe.ExtractorMetrics;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+
+/**
+ * Kafka in: each polled batch of {@code reviews} is validated (bad records to {@code reviews.dlq}), run
+ * through both checkpoints in token-budget micro-batches on a worker thread, and published to
+ * {@code activations.<checkpoint>}. The batch is acknowledged (its offsets become committable) only once
+ * every record it caused is acknowledged by the broker: at-least-once. One batch is in flight at a time,
+ * and the connector pauses the consumer when its queue is full: backpressure instead of unbounded buffering.
+ */
+@ApplicationScoped
+public class ReviewProcessor {
+
+    private static final Logger LOG = Logger.getLogger(ReviewProcessor.class);
+
+    private final Checkpoints checkpoints;
+    private final ActivationPublisher publisher;
+    private final ReviewDeadLetters deadLetters;
+    private final ExtractorMetrics metrics;
+    private final LayerExtraction extraction;
+    private final int maxChars;
+
+    @Inject
+    public ReviewProcessor(ExtractorConfig config, Checkpoints checkpoints, ActivationPublisher publisher,
+            ReviewDeadLetters deadLetters, ExtractorMetrics metrics) {
+        this.checkpoints = checkpoints;
+        this.publisher = publisher;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.maxChars = config.maxChars();
+        this.extraction = new LayerExtraction(checkpoints.both(),
+                new MicroBatcher(config.batching().tokenBudget(), config.batching().maxReviews()), metrics);
+    }
+
+    @Incoming("reviews")
+    @Blocking
+    public CompletionStage<Void> process(KafkaRecordBatch<byte[], byte[]> batch) {
+        List<CompletableFuture<Void>> sends = new ArrayList<>();
+        List<Review> valid = new ArrayList<>();
+        List<KafkaRecord<byte[], byte[]>> sources = new ArrayList<>();
+        for (KafkaRecord<byte[], byte[]> record : batch) {
+            try {
+                valid.add(Review.fromRecord(record.getKey(), record.getPayload(), maxChars));
+                sources.add(record);
+            } catch (InvalidReview e) {
+                sends.add(deadLetter(record, e.reason.code, e.getMessage()));
+            }
+        }
+        List<LayerExtraction.Outcome> outcomes = extraction.extract(valid);
+        int published = 0;
+        for (int i = 0; i < outcomes.size(); i++) {
+            LayerExtraction.Outcome outcome = outcomes.get(i);
+            if (outcome.failure() != null) {
+                LOG.warnf("review %s not extracted: %s", outcome.review().id(), outcome.failure());
+                sends.add(deadLetter(sources.get(i), outcome.failure().substring(0, outcome.failure().indexOf(':')),
+                        outcome.failure()));
+                continue;
+            }
+            for (int c = 0; c < outcome.records().size(); c++) {
+                ActivationRecord record = outcome.records().get(c);
+                sends.add(publisher.publish(checkpoints.both().get(c).name(), record));
+            }
+            published++;
+        }
+        // Wait here, on the worker thread, so that at most one batch is in flight.
+        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+        metrics.published(published);
+        return batch.ack();
+    }
+
+    private CompletableFuture<Void> deadLetter(KafkaRecord<byte[], byte[]> record, String reason, String error) {
+        return deadLetters.send(record.getKey(), record.getPayload(), reason, error, record.getTopic(),
+                record.getPartition(), record.getOffset());
+    }
+}
