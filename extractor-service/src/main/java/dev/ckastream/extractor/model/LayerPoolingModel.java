@@ -47,6 +47,9 @@ import static dev.ckastream.extractor.model.OnnxGraph.GRAPH_OUTPUT;
  * named in the graph (if any), the last tap equals the model's own last hidden state, and each pooled
  * layer equals the masked mean of its raw tap computed in Java.
  *
+ * <p>Dynamically int8-quantized models compute activation scales over the whole batch, so they are run one
+ * review at a time to keep each review's vector independent of its batch ({@link #runsPerReview()}).
+ *
  * <p>Thread-safety: immutable after load; ORT's {@code OrtSession.run} is thread-safe, so {@link #pool} may be
  * called concurrently. {@link #close} must not race with running calls.
  */
@@ -75,10 +78,12 @@ public final class LayerPoolingModel implements AutoCloseable {
     private final String lastHiddenStateOutput;
     private final Map<String, OnnxJavaType> idInputs;
     private final long defaultOpset;
+    private final boolean perReview;
 
     private LayerPoolingModel(String checkpointName, OrtEnvironment env, OrtSession session, List<String> tapTensors,
                               int maxPositions, String fingerprint, String executionProvider, String providerNote,
-                              Map<String, OnnxJavaType> idInputs, long defaultOpset, int dim, String lastHidden) {
+                              Map<String, OnnxJavaType> idInputs, long defaultOpset, int dim, String lastHidden,
+                              boolean perReview) {
         this.checkpointName = checkpointName;
         this.env = env;
         this.session = session;
@@ -92,6 +97,7 @@ public final class LayerPoolingModel implements AutoCloseable {
         this.defaultOpset = defaultOpset;
         this.dim = dim;
         this.lastHiddenStateOutput = lastHidden;
+        this.perReview = perReview;
     }
 
     /**
@@ -112,7 +118,7 @@ public final class LayerPoolingModel implements AutoCloseable {
             throw new ModelLoadException("checkpoint '" + checkpointName + "': not a readable ONNX model: " + e.getMessage(), e);
         }
         List<String> taps = findTaps(checkpointName, graph, settings.tapNames());
-        Map<String, OnnxJavaType> ignoredTypes = checkInputs(checkpointName, graph);
+        checkInputs(checkpointName, graph);
         int maxPositions = maxPositions(graph);
         byte[] rewritten = rewrite(checkpointName, graph, taps);
 
@@ -163,9 +169,9 @@ public final class LayerPoolingModel implements AutoCloseable {
                 }
                 idInputs.put(in.getKey(), type);
             }
-            assert ignoredTypes != null;
             LayerPoolingModel model = new LayerPoolingModel(checkpointName, env, session, taps, maxPositions,
-                    fingerprint, provider, note, Map.copyOf(idInputs), graph.defaultOpset(), -1, null);
+                    fingerprint, provider, note, Map.copyOf(idInputs), graph.defaultOpset(), -1, null,
+                    batchCoupled(graph));
             return model.selfCheck(graph);
         } catch (RuntimeException | OrtException e) {
             try {
@@ -215,7 +221,7 @@ public final class LayerPoolingModel implements AutoCloseable {
         return LayerNormSearch.taps(lns);
     }
 
-    private static Map<String, OnnxJavaType> checkInputs(String name, OnnxGraph graph) {
+    private static void checkInputs(String name, OnnxGraph graph) {
         Set<String> initializers = graph.initializers().keySet();
         List<String> inputs = graph.inputs().stream().map(ValueInfo::name).filter(n -> !initializers.contains(n)).toList();
         List<String> unknown = inputs.stream().filter(n -> !KNOWN_INPUTS.contains(n)).toList();
@@ -223,7 +229,6 @@ public final class LayerPoolingModel implements AutoCloseable {
             throw new ModelLoadException("checkpoint '" + name + "': model inputs " + inputs + " are not supported;"
                     + " expected input_ids and optionally attention_mask, token_type_ids");
         }
-        return Map.of();
     }
 
     /** First dimension of the position-embedding initializer, else {@value #DEFAULT_MAX_POSITIONS}. */
@@ -269,6 +274,16 @@ public final class LayerPoolingModel implements AutoCloseable {
             fields.message(GRAPH_OUTPUT, OnnxProtos.tensorValueInfo(TAP_PREFIX + k, FLOAT, null));
         }
         return graph.withAppendedGraphFields(fields.toByteArray());
+    }
+
+    /**
+     * Dynamically quantized graphs (DynamicQuantizeLinear / DynamicQuantizeMatMul) compute one quantization
+     * scale per activation tensor, i.e. over the whole batch including padding, so a review's output would depend
+     * on its batch mates. Such models are run one review at a time.
+     */
+    static boolean batchCoupled(OnnxGraph graph) {
+        return graph.nodes().stream().anyMatch(n -> n.opType().equals("DynamicQuantizeLinear")
+                || n.opType().equals("DynamicQuantizeMatMul"));
     }
 
     // ---------------------------------------------------------------- self-check
@@ -365,7 +380,7 @@ public final class LayerPoolingModel implements AutoCloseable {
                 }
             }
             return new LayerPoolingModel(checkpointName, env, session, tapTensors, maxPositions, fingerprint,
-                    executionProvider, providerNote, idInputs, defaultOpset, d, lastHidden);
+                    executionProvider, providerNote, idInputs, defaultOpset, d, lastHidden, perReview);
         }
     }
 
@@ -486,6 +501,13 @@ public final class LayerPoolingModel implements AutoCloseable {
      * positions get pooling weight 0, so a review's vector does not depend on its batch.
      */
     public float[][] pool(List<TokenizedReview> batch) {
+        if (perReview && batch != null && batch.size() > 1) {
+            float[][] out = new float[batch.size()][];
+            for (int r = 0; r < batch.size(); r++) {
+                out[r] = pool(List.of(batch.get(r)))[0];
+            }
+            return out;
+        }
         try (Batch b = buildBatch(batch); OrtSession.Result result = session.run(b.inputs, Set.of(POOLED))) {
             OnnxTensor t = (OnnxTensor) result.get(POOLED).orElseThrow();
             long[] shape = t.getInfo().getShape();
@@ -566,6 +588,11 @@ public final class LayerPoolingModel implements AutoCloseable {
 
     public String checkpointName() {
         return checkpointName;
+    }
+
+    /** True if {@link #pool} runs each review on its own (dynamically quantized models, see batchCoupled). */
+    public boolean runsPerReview() {
+        return perReview;
     }
 
     /** Opset of the default ONNX domain the model imports. */
