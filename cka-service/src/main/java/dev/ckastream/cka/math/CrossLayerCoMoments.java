@@ -73,7 +73,7 @@ public final class CrossLayerCoMoments {
         }
         long d = (long) layersA * dimA + (long) layersB * dimB;
         long crossRow = (long) dimA * layersB * dimB;
-        if (d * batchCapacity > Integer.MAX_VALUE - 16 || crossRow > Integer.MAX_VALUE - 16
+        if (d * (batchCapacity + 1L) > Integer.MAX_VALUE - 16 || crossRow > Integer.MAX_VALUE - 16
                 || d * (layersA + layersB) > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("shapes too large for Java arrays");
         }
@@ -86,7 +86,9 @@ public final class CrossLayerCoMoments {
         this.offB = layersA * dimA;
         this.cap = batchCapacity;
         this.gemm = java.util.Objects.requireNonNull(gemm, "gemm");
-        this.buf = new double[dim * cap];
+        // + dim slack: dev.ludovic.netlib's argument checks require a full leading dimension after the last
+        // column of a sub-matrix (off + ld·cols ≤ length), which the last layer's view would otherwise miss.
+        this.buf = new double[dim * (cap + 1)];
         this.norms = new double[cap * nl];
         this.shift = new double[dim];
         this.sum = new double[dim];

@@ -21,6 +21,8 @@ import java.util.Objects;
  *   <li>{@code -Ddev.ludovic.netlib.blas.nativeLib=libopenblas.so.0} (default {@code libblas.so.3}) or
  *       {@code -Ddev.ludovic.netlib.blas.nativeLibPath=/abs/path.so}: which native library is dlopen'ed.</li>
  * </ul>
+ * Note: dev.ludovic.netlib checks {@code off + ld·cols ≤ array.length} for every operand (a whole leading
+ * dimension after the last column), stricter than BLAS itself; callers viewing sub-matrices must pad.
  * Thread-safety: the engine is stateless; the BLAS instances are thread-safe.
  */
 public final class GemmEngine {
