@@ -49,11 +49,12 @@ public final class LogisticProbe {
      * @param mean         training mean per feature
      * @param scale        training population standard deviation per feature (1 where it is 0)
      * @param iterations   Newton iterations of the fit that produced it
+     * @param hessianProducts Hessian-vector products (CG iterations) of that fit, each one pass over the rows
      * @param gradientNorm ‖∇f‖₂ (w and b) at the returned point, on the standardised data
      * @param converged    whether the tolerance was reached
      */
     public record Solution(double[] weights, double intercept, double[] mean, double[] scale, int iterations,
-            double gradientNorm, boolean converged) {
+            int hessianProducts, double gradientNorm, boolean converged) {
 
         public int dim() {
             return weights.length;
@@ -84,6 +85,7 @@ public final class LogisticProbe {
             }
             out.writeDouble(intercept);
             out.writeInt(iterations);
+            out.writeInt(hessianProducts);
             out.writeDouble(gradientNorm);
             out.writeBoolean(converged);
         }
@@ -103,9 +105,10 @@ public final class LogisticProbe {
             }
             double b = in.readDouble();
             int it = in.readInt();
+            int hp = in.readInt();
             double gn = in.readDouble();
             boolean conv = in.readBoolean();
-            return new Solution(w, b, m, s, it, gn, conv);
+            return new Solution(w, b, m, s, it, hp, gn, conv);
         }
 
         @Override
@@ -113,6 +116,7 @@ public final class LogisticProbe {
             return o instanceof Solution other && Arrays.equals(weights, other.weights)
                     && Double.compare(intercept, other.intercept) == 0 && Arrays.equals(mean, other.mean)
                     && Arrays.equals(scale, other.scale) && iterations == other.iterations
+                    && hessianProducts == other.hessianProducts
                     && Double.compare(gradientNorm, other.gradientNorm) == 0 && converged == other.converged;
         }
 
@@ -124,6 +128,7 @@ public final class LogisticProbe {
         @Override
         public String toString() {
             return "Solution[dim=" + weights.length + ", intercept=" + intercept + ", iterations=" + iterations
+                    + ", hessianProducts=" + hessianProducts
                     + ", gradientNorm=" + gradientNorm + ", converged=" + converged + "]";
         }
     }
@@ -232,6 +237,7 @@ public final class LogisticProbe {
         // scratch
         final double[] u; // v_w / scale
         final double[] acc; // Σ q_i x_i
+        int hvCount;
 
         Problem(float[][] rows, int off, int n, int d, int[] labels, double c) {
             this.rows = rows;
@@ -294,6 +300,7 @@ public final class LogisticProbe {
 
         /** out = H v = (v_w, 0) + C Zᵀ D Z v, one fused pass over the rows. */
         void hessVec(double[] dd, double[] v, double[] out) {
+            hvCount++;
             double shift = v[d];
             for (int j = 0; j < d; j++) {
                 u[j] = constant[j] ? 0.0 : v[j] / scale[j];
@@ -452,7 +459,7 @@ public final class LogisticProbe {
             gradient(theta, margin, grad, dd, r);
             gn = norm(grad);
             converged = gn <= target;
-            return new Solution(Arrays.copyOf(theta, d), theta[d], mean, scale, it, gn, converged);
+            return new Solution(Arrays.copyOf(theta, d), theta[d], mean, scale, it, hvCount, gn, converged);
         }
 
         void diagHessian(double[] dd, double[] diag) {
