@@ -1,0 +1,103 @@
+package dev.ckastream.extractor.model;
+
+import dev.ckastream.extractor.model.ProtoWire.Writer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+import static dev.ckastream.extractor.model.OnnxGraph.*;
+
+/** Encoders for the few ONNX messages the graph rewrite (and the tests' synthetic models) need. */
+public final class OnnxProtos {
+
+    private OnnxProtos() {
+    }
+
+    /** An encoded AttributeProto of type INT. */
+    public static Writer intAttribute(String name, long value) {
+        return new Writer().string(ATTR_NAME, name).varint(ATTR_I, value).varint(ATTR_TYPE, ATTR_TYPE_INT);
+    }
+
+    /** An encoded AttributeProto of type FLOAT. */
+    public static Writer floatAttribute(String name, float value) {
+        return new Writer().string(ATTR_NAME, name).floatValue(ATTR_F, value).varint(ATTR_TYPE, ATTR_TYPE_FLOAT);
+    }
+
+    /** An encoded NodeProto. */
+    public static Writer node(String name, String opType, String domain, List<String> inputs, List<String> outputs,
+                              Writer... attributes) {
+        Writer w = new Writer();
+        for (String in : inputs) {
+            w.string(NODE_INPUT, in);
+        }
+        for (String out : outputs) {
+            w.string(NODE_OUTPUT, out);
+        }
+        w.string(NODE_NAME, name).string(NODE_OP_TYPE, opType);
+        for (Writer a : attributes) {
+            w.message(NODE_ATTRIBUTE, a);
+        }
+        if (domain != null && !domain.isEmpty()) {
+            w.string(NODE_DOMAIN, domain);
+        }
+        return w;
+    }
+
+    /**
+     * An encoded ValueInfoProto of a tensor: {@code dims} null means no shape (unknown rank); elements are Long
+     * (dim_value) or String (dim_param).
+     */
+    public static Writer tensorValueInfo(String name, int elemType, List<?> dims) {
+        Writer tensor = new Writer().varint(TENSOR_TYPE_ELEM_TYPE, elemType);
+        if (dims != null) {
+            Writer shape = new Writer();
+            for (Object d : dims) {
+                Writer dim = new Writer();
+                if (d instanceof Number n) {
+                    dim.varint(DIM_VALUE, n.longValue());
+                } else {
+                    dim.string(DIM_PARAM, String.valueOf(d));
+                }
+                shape.message(SHAPE_DIM, dim);
+            }
+            tensor.message(TENSOR_TYPE_SHAPE, shape);
+        }
+        Writer type = new Writer().message(TYPE_TENSOR, tensor);
+        return new Writer().string(VALUE_INFO_NAME, name).message(VALUE_INFO_TYPE, type);
+    }
+
+    /** An encoded float TensorProto (raw_data, little-endian). */
+    public static Writer floatTensor(String name, long[] dims, float[] values) {
+        Writer w = new Writer();
+        for (long d : dims) {
+            w.varint(TENSOR_DIMS, d);
+        }
+        w.varint(TENSOR_DATA_TYPE, FLOAT).string(TENSOR_NAME, name);
+        ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            raw.putFloat(v);
+        }
+        return w.bytes(TENSOR_RAW_DATA, raw.array());
+    }
+
+    /** An encoded OperatorSetIdProto. */
+    public static Writer opset(String domain, long version) {
+        return new Writer().string(OPSET_DOMAIN, domain).varint(OPSET_VERSION, version);
+    }
+
+    /** A complete ModelProto from an encoded graph and opset imports. */
+    public static byte[] model(long irVersion, Writer graph, Writer... opsets) {
+        Writer m = new Writer().varint(MODEL_IR_VERSION, irVersion);
+        m.message(MODEL_GRAPH, graph);
+        for (Writer o : opsets) {
+            m.message(MODEL_OPSET_IMPORT, o);
+        }
+        return m.toByteArray();
+    }
+
+    /** Appends an encoded message as a repeated GraphProto field. */
+    static void addTo(Writer graphFields, int graphFieldNumber, Writer message) {
+        graphFields.message(graphFieldNumber, message);
+    }
+}
