@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
@@ -60,7 +61,7 @@ public class ActivationDeadLetters {
         headers.add(new RecordHeader("error.reason", reason.getBytes(StandardCharsets.UTF_8)));
         headers.add(new RecordHeader("source.topic", sourceTopic.getBytes(StandardCharsets.UTF_8)));
         var metadata = OutgoingKafkaRecordMetadata.<byte[]>builder().withTopic(ActivationTopics.DLQ).withKey(key)
-                .withHeaders(headers).build();
+                .withHeaders(new RecordHeaders(headers)).build();
         return deadLetters.sendMessage(Message.of(Record.of(key, value)).addMetadata(metadata))
                 .subscribeAsCompletionStage();
     }

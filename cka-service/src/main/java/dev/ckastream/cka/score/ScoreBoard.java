@@ -57,7 +57,7 @@ public class ScoreBoard {
 
     @Inject
     @Channel("scores")
-    @OnOverflow(value = OnOverflow.Strategy.DROP_PREVIOUS)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
     MutinyEmitter<Record<String, byte[]>> scores;
 
     @Inject

@@ -40,17 +40,27 @@ public class Checkpoints {
 
     private static Checkpoint load(CheckpointConfig checkpoint, ExtractorConfig config) {
         long started = System.nanoTime();
-        ExecutionSettings settings = new ExecutionSettings(config.execution().provider(),
-                config.execution().deviceId(), config.execution().intraOpThreads(), checkpoint.taps());
+        ExecutionSettings settings = new ExecutionSettings(provider(config.execution().provider()),
+                config.execution().deviceId(), config.execution().intraOpThreads(),
+                config.execution().cudaFallbackToCpu(), checkpoint.taps().orElse(List.of()));
         LayerPoolingModel model = LayerPoolingModel.load(checkpoint.name(),
                 CheckpointFiles.readModel(checkpoint.model()), settings);
         int maxTokens = Math.min(config.maxTokens(), model.maxPositions());
         ReviewTokenizer tokenizer = ReviewTokenizer.load(CheckpointFiles.tokenizerPath(checkpoint.tokenizer()), maxTokens);
-        LOG.infof("checkpoint %s: %s (model %s), %d layers x %d, max %d tokens, %s execution provider -> topic %s (%d ms)",
+        LOG.infof("checkpoint %s: %s (model %s), %d layers x %d, max %d tokens, execution provider %s%s -> topic %s (%d ms)",
                 checkpoint.name(), checkpoint.model(), model.fingerprint(), model.layers(), model.dim(), maxTokens,
-                model.executionProvider(), Topics.activations(checkpoint.name()),
+                model.executionProvider(), model.providerNote() == null ? "" : " (" + model.providerNote() + ")",
+                Topics.activations(checkpoint.name()),
                 (System.nanoTime() - started) / 1_000_000);
         return new Checkpoint(checkpoint.name(), tokenizer, model);
+    }
+
+    private static ExecutionSettings.Provider provider(String name) {
+        try {
+            return ExecutionSettings.Provider.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("extractor.execution.provider must be cpu or cuda, got \"" + name + "\"");
+        }
     }
 
     public List<Checkpoint> both() {

@@ -68,6 +68,10 @@ public interface ExtractorConfig {
         @WithDefault("cpu")
         String provider();
 
+        /** With provider cuda but no usable CUDA (CPU build, no driver): true runs on CPU with a warning, false fails. */
+        @WithDefault("true")
+        boolean cudaFallbackToCpu();
+
         /** CUDA device id. */
         @WithDefault("0")
         int deviceId();

@@ -11,6 +11,8 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import dev.ckastream.extractor.contract.ActivationRecord;
 import dev.ckastream.extractor.contract.Topics;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -28,7 +30,7 @@ public class ActivationPublisher {
         var metadata = OutgoingKafkaRecordMetadata.<byte[]>builder()
                 .withTopic(Topics.activations(checkpoint))
                 .withKey(record.key())
-                .withHeaders(record.headers())
+                .withHeaders(new RecordHeaders(record.headers()))
                 .build();
         return activations.sendMessage(Message.of(Record.of(record.key(), record.value())).addMetadata(metadata))
                 .subscribeAsCompletionStage();

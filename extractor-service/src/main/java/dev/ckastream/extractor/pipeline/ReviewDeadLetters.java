@@ -17,6 +17,8 @@ import org.jboss.logging.Logger;
 
 import dev.ckastream.extractor.contract.Topics;
 import dev.ckastream.extractor.observe.ExtractorMetrics;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -50,7 +52,7 @@ public class ReviewDeadLetters {
         headers.add(header("source.partition", Integer.toString(partition)));
         headers.add(header("source.offset", Long.toString(offset)));
         var metadata = OutgoingKafkaRecordMetadata.<byte[]>builder().withTopic(Topics.REVIEWS_DLQ).withKey(key)
-                .withHeaders(headers).build();
+                .withHeaders(new RecordHeaders(headers)).build();
         return deadLetters.sendMessage(Message.of(Record.of(key, value)).addMetadata(metadata))
                 .subscribeAsCompletionStage();
     }

@@ -21,6 +21,7 @@ import dev.ckastream.extractor.observe.ExtractorMetrics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
 /**
  * Kafka in: each polled batch of {@code reviews} is validated (bad records to {@code reviews.dlq}), run
@@ -90,7 +91,8 @@ public class ReviewProcessor {
     }
 
     private CompletableFuture<Void> deadLetter(KafkaRecord<byte[], byte[]> record, String reason, String error) {
+        long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
         return deadLetters.send(record.getKey(), record.getPayload(), reason, error, record.getTopic(),
-                record.getPartition(), record.getOffset());
+                record.getPartition(), offset);
     }
 }
