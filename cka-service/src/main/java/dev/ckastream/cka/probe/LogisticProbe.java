@@ -391,6 +391,8 @@ public final class LogisticProbe {
             double[] zp = new double[n];
             double[] trial = new double[n];
             double[] thetaTrial = new double[m];
+            double[] gTrial = new double[m];
+            double[] ddTrial = new double[n];
             double[] cgR = new double[m];
             double[] cgZ = new double[m];
             double[] cgD = new double[m];
@@ -430,6 +432,15 @@ public final class LogisticProbe {
                     if (fNew <= f + 1e-4 * alpha * slope) {
                         accepted = true;
                         break;
+                    }
+                    if (Math.abs(fNew - f) <= 1e-12 * Math.max(1.0, Math.abs(f))) {
+                        // Near the optimum the decrease is below the resolution of f: accept the step
+                        // when it reduces the gradient norm instead (f cannot discriminate any more).
+                        gradient(thetaTrial, trial, gTrial, ddTrial, r);
+                        if (norm(gTrial) < gn) {
+                            accepted = true;
+                            break;
+                        }
                     }
                     alpha *= 0.5;
                 }
