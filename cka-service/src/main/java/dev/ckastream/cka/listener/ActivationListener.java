@@ -98,7 +98,8 @@ public class ActivationListener {
     }
 
     /** Dead-letters halves that waited too long, then publishes scores if anything changed. */
-    @Scheduled(every = "${cka.emit-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${cka.emit-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void tick() {
         List<ReviewJoin.Evicted> expired = store.read(c -> c.expire(System.currentTimeMillis()));
         if (!expired.isEmpty()) {

@@ -55,7 +55,8 @@ public class ProbeTrainer {
         }
     }
 
-    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     synchronized void retrainWhenIdle() {
         long labeled = store.read(c -> c.labeled());
         long now = System.nanoTime();

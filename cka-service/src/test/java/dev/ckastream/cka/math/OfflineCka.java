@@ -5,12 +5,12 @@ package dev.ckastream.cka.math;
  * Plain CKA: two-pass column centring, then Frobenius norms of X̄ᵀȲ, X̄ᵀX̄, ȲᵀȲ.
  * Debiased: the O(n²) Gram-matrix HSIC₁ of Song et al. (2012) with zeroed diagonals.
  */
-final class OfflineCka {
+public final class OfflineCka {
 
     private OfflineCka() {
     }
 
-    static double[][] centre(double[][] x) {
+    public static double[][] centre(double[][] x) {
         int n = x.length;
         int d = x[0].length;
         double[] mean = new double[d];
@@ -53,7 +53,7 @@ final class OfflineCka {
         return acc;
     }
 
-    static double linearCka(double[][] x, double[][] y) {
+    public static double linearCka(double[][] x, double[][] y) {
         double[][] xc = centre(x);
         double[][] yc = centre(y);
         return crossFrobSq(xc, yc) / Math.sqrt(crossFrobSq(xc, xc) * crossFrobSq(yc, yc));
@@ -119,7 +119,7 @@ final class OfflineCka {
      * {@code CrossLayerCoMomentsTest#shiftIsExact...} checks on raw data) so that data with huge means do not
      * lose the Gram matrices' precision.
      */
-    static double debiasedCka(double[][] x, double[][] y) {
+    public static double debiasedCka(double[][] x, double[][] y) {
         double[][] xc = centre(x);
         double[][] yc = centre(y);
         double[][] kx = gram(xc);

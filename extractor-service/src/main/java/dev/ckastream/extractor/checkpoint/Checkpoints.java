@@ -49,7 +49,7 @@ public class Checkpoints {
         ReviewTokenizer tokenizer = ReviewTokenizer.load(CheckpointFiles.tokenizerPath(checkpoint.tokenizer()), maxTokens);
         LOG.infof("checkpoint %s: %s (model %s), %d layers x %d, max %d tokens, execution provider %s%s -> topic %s (%d ms)",
                 checkpoint.name(), checkpoint.model(), model.fingerprint(), model.layers(), model.dim(), maxTokens,
-                model.executionProvider(), model.providerNote() == null ? "" : " (" + model.providerNote() + ")",
+                model.executionProvider(), model.providerNote().isEmpty() ? "" : " (" + model.providerNote() + ")",
                 Topics.activations(checkpoint.name()),
                 (System.nanoTime() - started) / 1_000_000);
         return new Checkpoint(checkpoint.name(), tokenizer, model);
