@@ -289,12 +289,7 @@ public final class LayerPoolingModel implements AutoCloseable {
     // ---------------------------------------------------------------- self-check
 
     private LayerPoolingModel selfCheck(OnnxGraph graph) throws OrtException {
-        long vocab = 0;
-        for (Initializer init : graph.initializers().values()) {
-            if (init.name().contains("word_embeddings") && init.dims().length == 2) {
-                vocab = init.dims()[0];
-            }
-        }
+        long vocab = vocabularySize(graph);
         long[] a = {101, 7592, 1010, 2088, 999, 102};
         long[] b = {101, 2023, 102};
         if (vocab > 0) {
@@ -382,6 +377,24 @@ public final class LayerPoolingModel implements AutoCloseable {
             return new LayerPoolingModel(checkpointName, env, session, tapTensors, maxPositions, fingerprint,
                     executionProvider, providerNote, idInputs, defaultOpset, d, lastHidden, perReview);
         }
+    }
+
+    /** Rows of the table input_ids index (a Gather on input_ids, else a "word_embeddings" initializer), 0 if unknown. */
+    static long vocabularySize(OnnxGraph graph) {
+        for (OnnxGraph.Node n : graph.nodes()) {
+            if (n.opType().equals("Gather") && n.input(1).equals(INPUT_IDS)) {
+                Initializer table = graph.initializers().get(n.input(0));
+                if (table != null && table.dims().length == 2) {
+                    return table.dims()[0];
+                }
+            }
+        }
+        for (Initializer init : graph.initializers().values()) {
+            if (init.name().contains("word_embeddings") && init.dims().length == 2) {
+                return init.dims()[0];
+            }
+        }
+        return 0;
     }
 
     private static double maxAbsDiff(float[][][] x, float[][][] y, List<TokenizedReview> sample) {
