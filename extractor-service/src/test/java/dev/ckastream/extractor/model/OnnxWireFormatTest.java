@@ -198,4 +198,35 @@ class OnnxWireFormatTest {
                 () -> LayerPoolingModel.load("garbage", "hello world".getBytes(), ExecutionSettings.cpu()));
         assertTrue(e.getMessage().contains("garbage"), e.getMessage());
     }
+
+    @Test
+    void decomposedLayerNormsIncludingReciprocalFormAreTapped() {
+        byte[] model = TinyModels.decomposedModel(3);
+        OnnxGraph g = OnnxGraph.parse(model);
+        assertEquals(7, LayerNormSearch.layerNormOutputs(g).size());
+        assertEquals(3, LayerNormSearch.blockCountFromNames(g));
+        try (LayerPoolingModel m = LayerPoolingModel.load("tiny-decomposed", model, ExecutionSettings.cpu(1))) {
+            assertEquals(4, m.layers());
+            assertEquals(List.of("h0", "/encoder/layer.0/out", "/encoder/layer.1/out", "last_hidden_state"), m.tapTensors());
+            assertEquals(512, m.maxPositions(), "no position-embedding initializer: default");
+            assertEquals(java.util.Set.of("input_ids", "attention_mask"), m.modelInputs());
+            List<TokenizedReview> batch = List.of(TokenizedReview.of(1, 2, 3, 5), TokenizedReview.of(7, 9));
+            float[][][] h = m.hiddenState(batch, 0);
+            // a real LayerNorm output: per position, (x - beta) / gamma has mean 0 and variance 1
+            float[] gamma = {0, 0, 0, 0};
+            for (int j = 0; j < 4; j++) {
+                gamma[j] = 1f + 0.3f * (float) Math.sin(1.7 * j + 0.3);
+            }
+            double mean = 0;
+            for (int j = 0; j < 4; j++) {
+                mean += (h[0][1][j] - 0.2f * (float) Math.sin(1.7 * j + 0.3)) / gamma[j];
+            }
+            assertEquals(0.0, mean / 4, 1e-5);
+            float[][] alone = m.pool(List.of(batch.get(1)));
+            float[][] both = m.pool(batch);
+            for (int j = 0; j < alone[0].length; j++) {
+                assertEquals(alone[0][j], both[1][j], 1e-6);
+            }
+        }
+    }
 }

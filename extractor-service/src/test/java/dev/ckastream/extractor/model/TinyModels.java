@@ -55,4 +55,56 @@ final class TinyModels {
         g.message(GRAPH_OUTPUT, OnnxProtos.tensorValueInfo(out, FLOAT, List.of("batch", "sequence", (long) DIM)));
         return OnnxProtos.model(8, g, OnnxProtos.opset("", 17), OnnxProtos.opset("com.microsoft", 1));
     }
+
+    /** Appends a decomposed LayerNorm x → out; {@code reciprocal} uses Mul(d, Reciprocal(Sqrt)) instead of Div. */
+    private static void decomposedLayerNorm(Writer g, String p, String x, String out, boolean reciprocal) {
+        g.message(GRAPH_NODE, OnnxProtos.node(p + "ReduceMean", "ReduceMean", "", List.of(x), List.of(p + "mean"),
+                OnnxProtos.intsAttribute("axes", -1)));
+        g.message(GRAPH_NODE, OnnxProtos.node(p + "Sub", "Sub", "", List.of(x, p + "mean"), List.of(p + "d")));
+        g.message(GRAPH_NODE, OnnxProtos.node(p + "Pow", "Pow", "", List.of(p + "d", "two"), List.of(p + "sq")));
+        g.message(GRAPH_NODE, OnnxProtos.node(p + "ReduceMean_1", "ReduceMean", "", List.of(p + "sq"), List.of(p + "var"),
+                OnnxProtos.intsAttribute("axes", -1)));
+        g.message(GRAPH_NODE, OnnxProtos.node(p + "Add", "Add", "", List.of(p + "var", "eps"), List.of(p + "vare")));
+        g.message(GRAPH_NODE, OnnxProtos.node(p + "Sqrt", "Sqrt", "", List.of(p + "vare"), List.of(p + "std")));
+        if (reciprocal) {
+            g.message(GRAPH_NODE, OnnxProtos.node(p + "Reciprocal", "Reciprocal", "", List.of(p + "std"), List.of(p + "inv")));
+            g.message(GRAPH_NODE, OnnxProtos.node(p + "Div", "Mul", "", List.of(p + "d", p + "inv"), List.of(p + "n")));
+        } else {
+            g.message(GRAPH_NODE, OnnxProtos.node(p + "Div", "Div", "", List.of(p + "d", p + "std"), List.of(p + "n")));
+        }
+        g.message(GRAPH_NODE, OnnxProtos.node(p + "Mul", "Mul", "", List.of(p + "n", "gamma"), List.of(p + "g")));
+        g.message(GRAPH_NODE, OnnxProtos.node(p + "Add_1", "Add", "", List.of(p + "g", "beta"), List.of(out)));
+    }
+
+    /**
+     * Embedding Gather + {@code blocks} post-LN blocks, all LayerNorms decomposed (alternating Div and
+     * Reciprocal forms), with input_ids and attention_mask inputs (the mask is unused by this toy).
+     */
+    static byte[] decomposedModel(int blocks) {
+        Writer g = new Writer();
+        g.message(GRAPH_NODE, OnnxProtos.node("/embeddings/Gather", "Gather", "", List.of("W", "input_ids"), List.of("e")));
+        decomposedLayerNorm(g, "/embeddings/LayerNorm/", "e", "h0", false);
+        String h = "h0";
+        for (int b = 0; b < blocks; b++) {
+            String p = "/encoder/layer." + b + "/";
+            g.message(GRAPH_NODE, OnnxProtos.node(p + "attention/Mul", "Mul", "", List.of(h, "c"), List.of(p + "a")));
+            g.message(GRAPH_NODE, OnnxProtos.node(p + "attention/Add", "Add", "", List.of(p + "a", h), List.of(p + "ar")));
+            decomposedLayerNorm(g, p + "attention/output/LayerNorm/", p + "ar", p + "aln", true);
+            g.message(GRAPH_NODE, OnnxProtos.node(p + "output/Tanh", "Tanh", "", List.of(p + "aln"), List.of(p + "f")));
+            g.message(GRAPH_NODE, OnnxProtos.node(p + "output/Add", "Add", "", List.of(p + "f", p + "aln"), List.of(p + "fr")));
+            String out = b == blocks - 1 ? "last_hidden_state" : p + "out";
+            decomposedLayerNorm(g, p + "output/LayerNorm/", p + "fr", out, false);
+            h = out;
+        }
+        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("W", new long[] {VOCAB, DIM}, values(VOCAB * DIM, 1.5f, 0.1f)));
+        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("gamma", new long[] {DIM}, values(DIM, 0.3f, 1f)));
+        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("beta", new long[] {DIM}, values(DIM, 0.2f, 0f)));
+        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("c", new long[] {DIM}, values(DIM, 2f, 0.5f)));
+        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("two", new long[] {}, new float[] {2f}));
+        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("eps", new long[] {}, new float[] {1e-12f}));
+        g.message(GRAPH_INPUT, OnnxProtos.tensorValueInfo("input_ids", INT64, List.of("batch", "sequence")));
+        g.message(GRAPH_INPUT, OnnxProtos.tensorValueInfo("attention_mask", INT64, List.of("batch", "sequence")));
+        g.message(GRAPH_OUTPUT, OnnxProtos.tensorValueInfo("last_hidden_state", FLOAT, List.of("batch", "sequence", (long) DIM)));
+        return OnnxProtos.model(8, g, OnnxProtos.opset("", 13));
+    }
 }
