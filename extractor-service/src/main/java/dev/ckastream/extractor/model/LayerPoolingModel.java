@@ -125,36 +125,38 @@ public final class LayerPoolingModel implements AutoCloseable {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         String provider = "CPU";
         String note = "";
-        OrtSession session;
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            if (settings.intraOpThreads() > 0) {
-                options.setIntraOpNumThreads(settings.intraOpThreads());
-            }
-            if (settings.provider() == ExecutionSettings.Provider.CUDA) {
-                String unavailable = null;
-                if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-                    unavailable = "this onnxruntime build has no CUDA provider (available: "
-                            + OrtEnvironment.getAvailableProviders() + "; build with mvn -Dgpu for onnxruntime_gpu)";
-                } else {
-                    try {
-                        options.addCUDA(settings.deviceId());
-                        provider = "CUDA";
-                    } catch (OrtException e) {
-                        unavailable = "CUDA device " + settings.deviceId() + " could not be initialised: " + e.getMessage();
-                    }
-                }
-                if (unavailable != null) {
-                    if (!settings.cudaFallbackToCpu()) {
-                        throw new ModelLoadException("checkpoint '" + checkpointName + "': CUDA requested but "
-                                + unavailable + "; set the CPU fallback flag to run on CPU instead");
-                    }
-                    note = "CUDA requested but " + unavailable + "; running on CPU";
+        OrtSession session = null;
+        if (settings.provider() == ExecutionSettings.Provider.CUDA) {
+            String unavailable;
+            if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+                unavailable = "this onnxruntime build has no CUDA provider (available: "
+                        + OrtEnvironment.getAvailableProviders() + "; build with mvn -Dgpu for onnxruntime_gpu)";
+            } else {
+                try (OrtSession.SessionOptions options = sessionOptions(settings)) {
+                    options.addCUDA(settings.deviceId());
+                    session = env.createSession(rewritten, options);
+                    provider = "CUDA";
+                    unavailable = null;
+                } catch (OrtException e) {
+                    // addCUDA fails for a bad device id; createSession fails if CUDA/cuDNN libraries are missing
+                    unavailable = "CUDA device " + settings.deviceId() + " could not be used: " + e.getMessage();
                 }
             }
-            session = env.createSession(rewritten, options);
-        } catch (OrtException e) {
-            throw new ModelLoadException("checkpoint '" + checkpointName + "': ONNX Runtime rejected the model ("
-                    + taps.size() + " taps: " + abbreviate(taps) + "): " + e.getMessage(), e);
+            if (unavailable != null) {
+                if (!settings.cudaFallbackToCpu()) {
+                    throw new ModelLoadException("checkpoint '" + checkpointName + "': CUDA requested but "
+                            + unavailable + "; set the CPU fallback flag to run on CPU instead");
+                }
+                note = "CUDA requested but " + unavailable + "; running on CPU";
+            }
+        }
+        if (session == null) {
+            try (OrtSession.SessionOptions options = sessionOptions(settings)) {
+                session = env.createSession(rewritten, options);
+            } catch (OrtException e) {
+                throw new ModelLoadException("checkpoint '" + checkpointName + "': ONNX Runtime rejected the model ("
+                        + taps.size() + " taps: " + abbreviate(taps) + "): " + e.getMessage(), e);
+            }
         }
         try {
             Map<String, OnnxJavaType> idInputs = new HashMap<>();
@@ -184,6 +186,14 @@ public final class LayerPoolingModel implements AutoCloseable {
             }
             throw new ModelLoadException("checkpoint '" + checkpointName + "': start-up self-check failed: " + e.getMessage(), e);
         }
+    }
+
+    private static OrtSession.SessionOptions sessionOptions(ExecutionSettings settings) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        if (settings.intraOpThreads() > 0) {
+            options.setIntraOpNumThreads(settings.intraOpThreads());
+        }
+        return options;
     }
 
     // ---------------------------------------------------------------- taps
@@ -538,7 +548,10 @@ public final class LayerPoolingModel implements AutoCloseable {
         }
     }
 
-    /** The raw (unpooled) hidden state of one layer, [batch][sequence][dim] with padding; for diagnostics and tests. */
+    /**
+     * The raw (unpooled) hidden state of one layer, [batch][sequence][dim] with padding, from one batched run
+     * (even for {@link #runsPerReview()} models); for diagnostics and tests.
+     */
     public float[][][] hiddenState(List<TokenizedReview> batch, int layer) {
         if (layer < 0 || layer >= layers) {
             throw new IndexOutOfBoundsException("layer " + layer + " of " + layers);
