@@ -28,6 +28,7 @@ public final class ProgressReporter implements AutoCloseable {
     private volatile boolean waitingForScores;
     private volatile Long lastScored;
     private int lastLength;
+    private boolean closed;
 
     /**
      * @param total  how many reviews will be sent, when known (for the ETA)
@@ -80,7 +81,8 @@ public final class ProgressReporter implements AutoCloseable {
     /** Prints the final state and ends the line. */
     @Override
     public synchronized void close() {
-        if (timer != null) {
+        if (timer != null && !closed) {
+            closed = true;
             timer.shutdownNow();
             OptionalLong scored = scores == null ? OptionalLong.empty() : scores.scored();
             lastScored = scored.isPresent() ? scored.getAsLong() : null;
