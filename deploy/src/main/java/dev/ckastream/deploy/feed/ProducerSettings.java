@@ -37,8 +37,6 @@ public final class ProducerSettings {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "ckastream-review-feeder");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         if (configFile != null) {
             if (!Files.isReadable(configFile)) {
                 throw new IllegalArgumentException("--producer-config: cannot read " + configFile);

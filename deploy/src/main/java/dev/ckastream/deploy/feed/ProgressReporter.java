@@ -51,7 +51,8 @@ public final class ProgressReporter implements AutoCloseable {
         return System.console() != null ? Mode.TTY : Mode.PLAIN;
     }
 
-    public void start() {
+    public synchronized void start() {
+        samples.addLast(new long[] {System.nanoTime(), sent.getAsLong(), -1}); // rates count from here
         if (timer != null) {
             long period = mode == Mode.TTY ? 1000 : 5000;
             timer.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);

@@ -180,7 +180,9 @@ public final class ReviewFeeder {
                     progress.close();
                     if (sender.failure() != null) {
                         err.println("feed-reviews: sending to topic " + o.topic + " at " + bootstrap + " failed after "
-                                + sender.acked() + " reviews: " + rootMessage(sender.failure()));
+                                + sender.acked() + " reviews: " + rootMessage(sender.failure())
+                                + (sender.failure() instanceof org.apache.kafka.common.errors.TimeoutException
+                                ? " (is a broker running at " + bootstrap + ", and does the topic exist?)" : ""));
                         return KAFKA_FAILED;
                     }
                     err.println("feed-reviews: stopped after " + sender.acked() + " reviews");
