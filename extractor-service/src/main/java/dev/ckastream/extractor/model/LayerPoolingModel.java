@@ -125,36 +125,38 @@ public final class LayerPoolingModel implements AutoCloseable {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         String provider = "CPU";
         String note = "";
-        OrtSession session;
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            if (settings.intraOpThreads() > 0) {
-                options.setIntraOpNumThreads(settings.intraOpThreads());
-            }
-            if (settings.provider() == ExecutionSettings.Provider.CUDA) {
-                String unavailable = null;
-                if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-                    unavailable = "this onnxruntime build has no CUDA provider (available: "
-                            + OrtEnvironment.getAvailableProviders() + "; build with mvn -Dgpu for onnxruntime_gpu)";
-                } else {
-                    try {
-                        options.addCUDA(settings.deviceId());
-                        provider = "CUDA";
-                    } catch (OrtException e) {
-                        unavailable = "CUDA device " + settings.deviceId() + " could not be initialised: " + e.getMessage();
-                    }
-                }
-                if (unavailable != null) {
-                    if (!settings.cudaFallbackToCpu()) {
-                        throw new ModelLoadException("checkpoint '" + checkpointName + "': CUDA requested but "
-                                + unavailable + "; set the CPU fallback flag to run on CPU instead");
-                    }
-                    note = "CUDA requested but " + unavailable + "; running on CPU";
+        OrtSession session = null;
+        if (settings.provider() == ExecutionSettings.Provider.CUDA) {
+            String unavailable;
+            if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+                unavailable = "this onnxruntime build has no CUDA provider (available: "
+                        + OrtEnvironment.getAvailableProviders() + "; build with mvn -Dgpu for onnxruntime_gpu)";
+            } else {
+                try (OrtSession.SessionOptions options = sessionOptions(settings)) {
+                    options.addCUDA(settings.deviceId());
+                    session = env.createSession(rewritten, options);
+                    provider = "CUDA";
+                    unavailable = null;
+                } catch (OrtException e) {
+                    // addCUDA fails for a bad device id; createSession fails if CUDA/cuDNN libraries are missing
+                    unavailable = "CUDA device " + settings.deviceId() + " could not be used: " + e.getMessage();
                 }
             }
-            session = env.createSession(rewritten, options);
-        } catch (OrtException e) {
-            throw new ModelLoadException("checkpoint '" + checkpointName + "': ONNX Runtime rejected the model ("
-                    + taps.size() + " taps: " + abbreviate(taps) + "): " + e.getMessage(), e);
+            if (unavailable != null) {
+                if (!settings.cudaFallbackToCpu()) {
+                    throw new ModelLoadException("checkpoint '" + checkpointName + "': CUDA requested but "
+                            + unavailable + "; set the CPU fallback flag to run on CPU instead");
+                }
+                note = "CUDA requested but " + unavailable + "; running on CPU";
+            }
+        }
+        if (session == null) {
+            try (OrtSession.SessionOptions options = sessionOptions(settings)) {
+                session = env.createSession(rewritten, options);
+            } catch (OrtException e) {
+                throw new ModelLoadException("checkpoint '" + checkpointName + "': ONNX Runtime rejected the model ("
+                        + taps.size() + " taps: " + abbreviate(taps) + "): " + e.getMessage(), e);
+            }
         }
         try {
             Map<String, OnnxJavaType> idInputs = new HashMap<>();
@@ -184,6 +186,14 @@ public final class LayerPoolingModel implements AutoCloseable {
             }
             throw new ModelLoadException("checkpoint '" + checkpointName + "': start-up self-check failed: " + e.getMessage(), e);
         }
+    }
+
+    private static OrtSession.SessionOptions sessionOptions(ExecutionSettings settings) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        if (settings.intraOpThreads() > 0) {
+            options.setIntraOpNumThreads(settings.intraOpThreads());
+        }
+        return options;
     }
 
     // ---------------------------------------------------------------- taps
@@ -289,12 +299,7 @@ public final class LayerPoolingModel implements AutoCloseable {
     // ---------------------------------------------------------------- self-check
 
     private LayerPoolingModel selfCheck(OnnxGraph graph) throws OrtException {
-        long vocab = 0;
-        for (Initializer init : graph.initializers().values()) {
-            if (init.name().contains("word_embeddings") && init.dims().length == 2) {
-                vocab = init.dims()[0];
-            }
-        }
+        long vocab = vocabularySize(graph);
         long[] a = {101, 7592, 1010, 2088, 999, 102};
         long[] b = {101, 2023, 102};
         if (vocab > 0) {
@@ -382,6 +387,24 @@ public final class LayerPoolingModel implements AutoCloseable {
             return new LayerPoolingModel(checkpointName, env, session, tapTensors, maxPositions, fingerprint,
                     executionProvider, providerNote, idInputs, defaultOpset, d, lastHidden, perReview);
         }
+    }
+
+    /** Rows of the table input_ids index (a Gather on input_ids, else a "word_embeddings" initializer), 0 if unknown. */
+    static long vocabularySize(OnnxGraph graph) {
+        for (OnnxGraph.Node n : graph.nodes()) {
+            if (n.opType().equals("Gather") && n.input(1).equals(INPUT_IDS)) {
+                Initializer table = graph.initializers().get(n.input(0));
+                if (table != null && table.dims().length == 2) {
+                    return table.dims()[0];
+                }
+            }
+        }
+        for (Initializer init : graph.initializers().values()) {
+            if (init.name().contains("word_embeddings") && init.dims().length == 2) {
+                return init.dims()[0];
+            }
+        }
+        return 0;
     }
 
     private static double maxAbsDiff(float[][][] x, float[][][] y, List<TokenizedReview> sample) {
@@ -525,7 +548,10 @@ public final class LayerPoolingModel implements AutoCloseable {
         }
     }
 
-    /** The raw (unpooled) hidden state of one layer, [batch][sequence][dim] with padding; for diagnostics and tests. */
+    /**
+     * The raw (unpooled) hidden state of one layer, [batch][sequence][dim] with padding, from one batched run
+     * (even for {@link #runsPerReview()} models); for diagnostics and tests.
+     */
     public float[][][] hiddenState(List<TokenizedReview> batch, int layer) {
         if (layer < 0 || layer >= layers) {
             throw new IndexOutOfBoundsException("layer " + layer + " of " + layers);

@@ -42,6 +42,8 @@ public final class OnnxGraph {
     static final int ATTR_F = 2;
     static final int ATTR_I = 3;
     static final int ATTR_T = 5;
+    static final int ATTR_INTS = 8;
+    static final int ATTR_TYPE_INTS = 7;
     static final int ATTR_TYPE = 20;
     static final int ATTR_TYPE_FLOAT = 1;
     static final int ATTR_TYPE_INT = 2;

@@ -19,6 +19,15 @@ public final class OnnxProtos {
         return new Writer().string(ATTR_NAME, name).varint(ATTR_I, value).varint(ATTR_TYPE, ATTR_TYPE_INT);
     }
 
+    /** An encoded AttributeProto of type INTS. */
+    public static Writer intsAttribute(String name, long... values) {
+        Writer w = new Writer().string(ATTR_NAME, name);
+        for (long v : values) {
+            w.varint(ATTR_INTS, v);
+        }
+        return w.varint(ATTR_TYPE, ATTR_TYPE_INTS);
+    }
+
     /** An encoded AttributeProto of type FLOAT. */
     public static Writer floatAttribute(String name, float value) {
         return new Writer().string(ATTR_NAME, name).floatValue(ATTR_F, value).varint(ATTR_TYPE, ATTR_TYPE_FLOAT);

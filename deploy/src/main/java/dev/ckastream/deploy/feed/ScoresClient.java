@@ -1,0 +1,49 @@
+package dev.ckastream.deploy.feed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.OptionalLong;
+
+/** Reads how many reviews cka-service has scored: GET {@code --scores-url}, JSON with a numeric {@code reviews}. */
+public final class ScoresClient {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final URI uri;
+    private final Duration timeout;
+    private final HttpClient http;
+
+    public ScoresClient(URI uri, Duration timeout) {
+        this.uri = uri;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+    }
+
+    public URI uri() {
+        return uri;
+    }
+
+    /** The service's {@code reviews} count, or empty when it cannot be had (down, not JSON, no such field). */
+    public OptionalLong scored() {
+        try {
+            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).timeout(timeout)
+                    .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                return OptionalLong.empty();
+            }
+            JsonNode reviews = MAPPER.readTree(response.body()).get("reviews");
+            return reviews != null && reviews.isNumber() ? OptionalLong.of(reviews.asLong()) : OptionalLong.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalLong.empty();
+        } catch (Exception e) { // unreachable, timed out, not JSON: "scored ?"
+            return OptionalLong.empty();
+        }
+    }
+}

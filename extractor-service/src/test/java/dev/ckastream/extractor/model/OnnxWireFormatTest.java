@@ -1,0 +1,232 @@
+package dev.ckastream.extractor.model;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+import dev.ckastream.extractor.model.ProtoWire.Field;
+import dev.ckastream.extractor.model.ProtoWire.Writer;
+import dev.ckastream.extractor.tokenize.TokenizedReview;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+/** The protobuf reader/writer, the graph rewrite, and start-up errors, on tiny synthetic models. */
+class OnnxWireFormatTest {
+
+    @Test
+    void varintsRoundTrip() {
+        for (long v : new long[] {0, 1, 127, 128, 300, 16383, 16384, Integer.MAX_VALUE, 1L << 35, Long.MAX_VALUE, -1, -300}) {
+            byte[] enc = ProtoWire.encodeVarint(v);
+            int[] pos = {0};
+            assertEquals(v, ProtoWire.readVarint(enc, pos, enc.length), "value " + v);
+            assertEquals(enc.length, pos[0]);
+        }
+        assertArrayEquals(new byte[] {(byte) 0xAC, 0x02}, ProtoWire.encodeVarint(300));
+        assertEquals(10, ProtoWire.encodeVarint(-1).length);
+    }
+
+    @Test
+    void writerOutputParsesBack() {
+        byte[] msg = new Writer().varint(1, 150).string(2, "testing").floatValue(3, 1.5f)
+                .message(4, new Writer().varint(1, 7)).toByteArray();
+        // Known encodings: field 1 varint 150 = 08 96 01; field 2 "testing" = 12 07 74 65 73 74 69 6e 67
+        assertArrayEquals(new byte[] {0x08, (byte) 0x96, 0x01, 0x12, 0x07, 't', 'e', 's', 't', 'i', 'n', 'g'},
+                Arrays.copyOf(msg, 12));
+        List<Field> fields = ProtoWire.parse(msg, 0, msg.length);
+        assertEquals(4, fields.size());
+        assertEquals(150, fields.get(0).varint());
+        assertEquals("testing", fields.get(1).string());
+        assertEquals(ProtoWire.FIXED32, fields.get(2).wireType());
+        assertEquals(7, fields.get(3).message().get(0).varint());
+    }
+
+    @Test
+    void truncatedInputIsRejected() {
+        byte[] msg = new Writer().string(2, "testing").toByteArray();
+        assertThrows(IllegalArgumentException.class, () -> ProtoWire.parse(msg, 0, msg.length - 1));
+        assertThrows(IllegalArgumentException.class, () -> OnnxGraph.parse(new byte[] {0x08, 0x01}));
+    }
+
+    @Test
+    void appendToEmbeddedGrowsOnlyThatFieldAndKeepsTheRest() {
+        byte[] inner = new Writer().varint(1, 1).toByteArray();
+        byte[] msg = new Writer().varint(1, 42).bytes(7, inner).string(9, "tail").toByteArray();
+        Field seven = ProtoWire.parse(msg, 0, msg.length).get(1);
+        byte[] longAppend = new byte[200]; // forces a 2-byte length varint
+        Writer extra = new Writer();
+        for (int i = 0; i < 100; i++) {
+            extra.varint(1, i + 2);
+        }
+        byte[] out = ProtoWire.appendToEmbedded(msg, seven, extra.toByteArray());
+        List<Field> fields = ProtoWire.parse(out, 0, out.length);
+        assertEquals(3, fields.size());
+        assertEquals(42, fields.get(0).varint());
+        assertEquals("tail", fields.get(2).string());
+        List<Field> grown = fields.get(1).message();
+        assertEquals(101, grown.size());
+        assertEquals(1, grown.get(0).varint());
+        assertEquals(101, grown.get(100).varint());
+        assertEquals(200, longAppend.length);
+    }
+
+    @Test
+    void tinyModelParsesAndLayerNormsAreFoundInGraphOrder() {
+        OnnxGraph g = OnnxGraph.parse(TinyModels.model(true, "/encoder/layer.0/"));
+        assertEquals(17, g.defaultOpset());
+        assertEquals(1L, g.opsets().get("com.microsoft"));
+        assertEquals(6, g.nodes().size());
+        assertEquals(List.of("ln0", "ln1", "last_hidden_state"), LayerNormSearch.layerNormOutputs(g));
+        assertEquals(List.of("ln0", "last_hidden_state"), LayerNormSearch.taps(LayerNormSearch.layerNormOutputs(g)));
+        assertEquals(1, LayerNormSearch.blockCountFromNames(g));
+        assertArrayEquals(new long[] {16, 4}, g.initializers().get("W").dims());
+        assertEquals(8, LayerPoolingModel.maxPositions(g));
+    }
+
+    @Test
+    void realModelRewriteKeepsTheOriginalAndAddsPoolingNodes() {
+        byte[] bytes = CheckpointFiles.readModel("classpath:all-minilm-l6-v2-q.onnx");
+        byte[] copy = bytes.clone();
+        OnnxGraph g = OnnxGraph.parse(bytes);
+        List<String> taps = LayerNormSearch.taps(LayerNormSearch.layerNormOutputs(g));
+        assertEquals(7, taps.size());
+        assertEquals(6, LayerNormSearch.blockCountFromNames(g));
+        byte[] rewritten = LayerPoolingModel.rewrite("q", g, taps);
+        assertArrayEquals(copy, bytes, "input bytes untouched");
+        OnnxGraph r = OnnxGraph.parse(rewritten);
+        assertEquals(g.nodes().size() + 2 * 7 + 1, r.nodes().size());
+        assertEquals(g.initializers().keySet(), r.initializers().keySet());
+        assertEquals(g.opsets(), r.opsets());
+        assertEquals(LayerPoolingModel.POOL_WEIGHTS, r.inputs().get(r.inputs().size() - 1).name());
+        assertEquals(g.outputs().size() + 1 + 7, r.outputs().size());
+        assertEquals(List.of("ckastream_batch", 1L, "ckastream_sequence"), r.inputs().get(3).dims());
+        // the original graph's nodes are unchanged and in the same order
+        for (int i = 0; i < g.nodes().size(); i++) {
+            assertEquals(g.nodes().get(i), r.nodes().get(i));
+        }
+        OnnxGraph.Node concat = r.nodes().get(r.nodes().size() - 1);
+        assertEquals("Concat", concat.opType());
+        assertEquals(7, concat.inputs().size());
+    }
+
+    @Test
+    void tinyModelLoadsWithSingleOpLayerNormsAndOnlyTheInputsItHas() {
+        try (LayerPoolingModel m = LayerPoolingModel.load("tiny", TinyModels.model(true, "/encoder/layer.0/"),
+                ExecutionSettings.cpu(1))) {
+            assertEquals(2, m.layers());
+            assertEquals(TinyModels.DIM, m.dim());
+            assertEquals(8, m.maxPositions());
+            assertEquals(java.util.Set.of("input_ids"), m.modelInputs());
+            assertEquals(List.of("ln0", "last_hidden_state"), m.tapTensors());
+            assertEquals(16, m.fingerprint().length());
+            assertTrue(m.fingerprint().matches("[0-9a-f]{16}"));
+            List<TokenizedReview> batch = List.of(TokenizedReview.of(1, 2, 3), TokenizedReview.of(4));
+            float[][] pooled = m.pool(batch);
+            float[][][] h0 = m.hiddenState(batch, 0);
+            for (int j = 0; j < TinyModels.DIM; j++) {
+                assertEquals((h0[0][0][j] + h0[0][1][j] + h0[0][2][j]) / 3.0, pooled[0][j], 1e-6);
+                assertEquals(h0[1][0][j], pooled[1][j], 1e-6);
+            }
+            // LayerNorm output: zero mean per position before the affine part is not checkable here, but
+            // positions of one review are different and the pooled layers differ.
+            assertNotEquals(pooled[0][0], pooled[0][TinyModels.DIM]);
+        }
+    }
+
+    @Test
+    void evenLayerNormCountIsAClearStartUpError() {
+        ModelLoadException e = assertThrows(ModelLoadException.class,
+                () -> LayerPoolingModel.load("tiny-even", TinyModels.model(false, "/encoder/layer.0/"), ExecutionSettings.cpu(1)));
+        assertTrue(e.getMessage().contains("tiny-even"), e.getMessage());
+        assertTrue(e.getMessage().contains("found 2 LayerNorms"), e.getMessage());
+        assertTrue(e.getMessage().contains("ln0") && e.getMessage().contains("ln1"), e.getMessage());
+    }
+
+    @Test
+    void layerNormCountNotMatchingTheNamedBlocksIsAStartUpError() {
+        // names mention blocks 0 and 1, but there are only 3 LayerNorms (one block)
+        byte[] model = TinyModels.model(true, "/encoder/layer.0/");
+        byte[] renamed = new String(model, java.nio.charset.StandardCharsets.ISO_8859_1)
+                .replace("/encoder/layer.0/ffn/", "/encoder/layer.1/ffn/").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        ModelLoadException e = assertThrows(ModelLoadException.class,
+                () -> LayerPoolingModel.load("tiny-blocks", renamed, ExecutionSettings.cpu(1)));
+        assertTrue(e.getMessage().contains("tiny-blocks") && e.getMessage().contains("names 2 blocks"), e.getMessage());
+    }
+
+    @Test
+    void explicitTapNamesThatDoNotExistAreAStartUpError() {
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> LayerPoolingModel.load("tiny-explicit",
+                TinyModels.model(true, ""), ExecutionSettings.cpu(1).withTapNames(List.of("ln0", "no_such_tensor"))));
+        assertTrue(e.getMessage().contains("tiny-explicit") && e.getMessage().contains("[no_such_tensor]"), e.getMessage());
+    }
+
+    @Test
+    void explicitTapNamesWhoseLastIsNotTheOutputFailTheSelfCheck() {
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> LayerPoolingModel.load("tiny-wrong-last",
+                TinyModels.model(true, ""), ExecutionSettings.cpu(1).withTapNames(List.of("ln0", "m1"))));
+        assertTrue(e.getMessage().contains("tiny-wrong-last") && e.getMessage().contains("'m1' is not the model's last hidden state"),
+                e.getMessage());
+    }
+
+    @Test
+    void explicitTapNamesBypassTheLayerNormSearch() {
+        // the even-LN model is rejected by the search, but explicit names work
+        try (LayerPoolingModel m = LayerPoolingModel.load("tiny-named", TinyModels.model(false, ""),
+                ExecutionSettings.cpu(1).withTapNames(List.of("e", "ln0", "m1", "ln1")))) {
+            assertEquals(4, m.layers());
+            assertEquals("ln1", m.lastHiddenStateOutput());
+        }
+    }
+
+    @Test
+    void cudaRequestedWithoutCudaFailsOrFallsBackPerFlag() {
+        assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "CUDA present: nothing to test");
+        ModelLoadException e = assertThrows(ModelLoadException.class,
+                () -> LayerPoolingModel.load("tiny-cuda", TinyModels.model(true, ""), ExecutionSettings.cuda(0, false)));
+        assertTrue(e.getMessage().contains("tiny-cuda") && e.getMessage().contains("CUDA"), e.getMessage());
+        try (LayerPoolingModel m = LayerPoolingModel.load("tiny-cuda", TinyModels.model(true, ""), ExecutionSettings.cuda(0, true))) {
+            assertEquals("CPU", m.executionProvider());
+            assertTrue(m.providerNote().contains("CUDA requested"), m.providerNote());
+        }
+    }
+
+    @Test
+    void notAnOnnxModelIsAStartUpError() {
+        ModelLoadException e = assertThrows(ModelLoadException.class,
+                () -> LayerPoolingModel.load("garbage", "hello world".getBytes(), ExecutionSettings.cpu()));
+        assertTrue(e.getMessage().contains("garbage"), e.getMessage());
+    }
+
+    @Test
+    void decomposedLayerNormsIncludingReciprocalFormAreTapped() {
+        byte[] model = TinyModels.decomposedModel(3);
+        OnnxGraph g = OnnxGraph.parse(model);
+        assertEquals(7, LayerNormSearch.layerNormOutputs(g).size());
+        assertEquals(3, LayerNormSearch.blockCountFromNames(g));
+        try (LayerPoolingModel m = LayerPoolingModel.load("tiny-decomposed", model, ExecutionSettings.cpu(1))) {
+            assertEquals(4, m.layers());
+            assertEquals(List.of("h0", "/encoder/layer.0/out", "/encoder/layer.1/out", "last_hidden_state"), m.tapTensors());
+            assertEquals(512, m.maxPositions(), "no position-embedding initializer: default");
+            assertEquals(java.util.Set.of("input_ids", "attention_mask"), m.modelInputs());
+            List<TokenizedReview> batch = List.of(TokenizedReview.of(1, 2, 3, 5), TokenizedReview.of(7, 9));
+            float[][][] h = m.hiddenState(batch, 0);
+            // a real LayerNorm output: per position, (x - beta) / gamma has mean 0 and variance 1
+            float[] gamma = {0, 0, 0, 0};
+            for (int j = 0; j < 4; j++) {
+                gamma[j] = 1f + 0.3f * (float) Math.sin(1.7 * j + 0.3);
+            }
+            double mean = 0;
+            for (int j = 0; j < 4; j++) {
+                mean += (h[0][1][j] - 0.2f * (float) Math.sin(1.7 * j + 0.3)) / gamma[j];
+            }
+            assertEquals(0.0, mean / 4, 1e-5);
+            float[][] alone = m.pool(List.of(batch.get(1)));
+            float[][] both = m.pool(batch);
+            for (int j = 0; j < alone[0].length; j++) {
+                assertEquals(alone[0][j], both[1][j], 1e-6);
+            }
+        }
+    }
+}
