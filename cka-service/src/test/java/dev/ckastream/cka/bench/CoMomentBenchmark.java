@@ -23,7 +23,8 @@ import java.util.Random;
  * </pre>
  * Args: {@code [layersA dimA layersB dimB]}. System properties: {@code bench.batches} (comma list of batch
  * sizes m, default 16,32,64,128), {@code bench.reps} (timed repetitions, default 5; median reported),
- * {@code bench.perRep} (batches per repetition, default 4). One warm-up repetition of each side precedes
+ * {@code bench.perRep} (batches per repetition, default 4), {@code bench.snapshot=true} (also time a
+ * writeTo/readFrom round trip through a temp file, at the last batch size). One warm-up repetition of each side precedes
  * the measurement; the two sides' repetitions are interleaved.
  *
  * <p>Baseline per batch of m reviews: the same LA DGEMMs {@code dA × (LB·dB) × m} (block rows, accumulating
@@ -117,11 +118,42 @@ public final class CoMomentBenchmark {
                     throw new AssertionError("NaN score");
                 }
             }
+            if (Boolean.getBoolean("bench.snapshot") && m == batches[batches.length - 1]) {
+                snapshot(c, gemm);
+            }
             double reviewsPerRep = (double) perRep * m;
             double ours = reviewsPerRep / oursSec;
             double bare = reviewsPerRep / bareSec;
             System.out.printf("%5d | %25.1f | %15.1f | %5.2f | %14.1f | %10.1f%n",
                     m, ours, bare, ours / bare, ours * flopsPerReview / 1e9, scoresMs);
+        }
+    }
+
+    /** Times writeTo/readFrom through a buffered temp file (page cache; no fsync). */
+    private static void snapshot(CrossLayerCoMoments c, GemmEngine gemm) {
+        try {
+            java.nio.file.Path f = java.nio.file.Files.createTempFile("cka-snapshot", ".bin");
+            try {
+                long t0 = System.nanoTime();
+                try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+                        java.nio.file.Files.newOutputStream(f), 1 << 20))) {
+                    c.writeTo(out);
+                }
+                long t1 = System.nanoTime();
+                CrossLayerCoMoments back;
+                try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+                        java.nio.file.Files.newInputStream(f), 1 << 20))) {
+                    back = CrossLayerCoMoments.readFrom(in, gemm);
+                }
+                long t2 = System.nanoTime();
+                System.out.printf("snapshot: %.1f MB (stateSizeBytes %d, file %d), write %.0f ms, read+CRC %.0f ms, "
+                                + "reviews %d/%d%n", c.stateSizeBytes() / 1e6, c.stateSizeBytes(),
+                        java.nio.file.Files.size(f), (t1 - t0) / 1e6, (t2 - t1) / 1e6, back.reviews(), c.reviews());
+            } finally {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
