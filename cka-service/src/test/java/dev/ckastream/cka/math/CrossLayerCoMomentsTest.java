@@ -157,7 +157,8 @@ class CrossLayerCoMomentsTest {
 
     @Test
     void withoutTheShiftOutlierDimensionsLoseAccuracy() {
-        // Documents why the shift exists: raw sums around 0 at mean 1e3 / spread 1e-1 cancel ~8 digits.
+        // Documents why the shift exists: raw sums around 0 at mean 1e3 / spread 1e-1 cancel ~8 digits (plain
+        // CKA survives better because float32×float32 products are exact in float64 and centring is entrywise).
         int la = 1, da = 12, lb = 1, db = 9, n = 400;
         List<Review> reviews = data(new Random(7), n, la, da, lb, db, 1.0);
         double[][] x = layer(reviews, true, 0, da);
@@ -172,7 +173,14 @@ class CrossLayerCoMomentsTest {
         }
         double errShifted = Math.abs(shifted.scores().cka()[0][0] - ref);
         double errRaw = Math.abs(raw.scores().cka()[0][0] - ref);
-        System.out.println("outlier dims, |error| with first-batch shift " + errShifted + ", with zero shift " + errRaw);
+        double refDeb = OfflineCka.debiasedCka(x, y);
+        double errDebShifted = Math.abs(shifted.scores().ckaDebiased()[0][0] - refDeb);
+        double errDebRaw = Math.abs(raw.scores().ckaDebiased()[0][0] - refDeb);
+        System.out.println("outlier dims, |error| plain: first-batch shift " + errShifted + ", zero shift " + errRaw
+                + "; debiased: first-batch shift " + errDebShifted + ", zero shift " + errDebRaw);
+        assertTrue(errDebShifted < 1e-12, "debiased shifted " + errDebShifted);
+        // the debiased estimator's raw sums (P, U, ‖C‖²) are where it really hurts: ~1e-4 here
+        assertTrue(errDebRaw > 1e6 * errDebShifted, "debiased raw " + errDebRaw);
         assertTrue(errShifted < 1e-12, "shifted " + errShifted);
         assertTrue(errRaw > 100 * errShifted, "raw " + errRaw);
     }
@@ -460,6 +468,26 @@ class CrossLayerCoMomentsTest {
             c.writeTo(out);
         }
         return bos.toByteArray();
+    }
+
+    @Test
+    void javaFallbackEngineGivesTheSameScores() {
+        int la = 2, da = 11, lb = 3, db = 6;
+        List<Review> reviews = data(new Random(29), 70, la, da, lb, db, 1.0);
+        CrossLayerCoMoments nat = new CrossLayerCoMoments(la, da, lb, db, GEMM, 16);
+        CrossLayerCoMoments jav = new CrossLayerCoMoments(la, da, lb, db, GemmEngine.javaFallback(), 16);
+        for (Review r : reviews) {
+            nat.add(r.a(), r.b());
+            jav.add(r.a(), r.b());
+        }
+        CkaScores s0 = nat.scores();
+        CkaScores s1 = jav.scores();
+        for (int i = 0; i < la; i++) {
+            for (int j = 0; j < lb; j++) {
+                assertClose(s0.cka()[i][j], s1.cka()[i][j], 1e-12, "plain");
+                assertClose(s0.ckaDebiased()[i][j], s1.ckaDebiased()[i][j], 1e-12, "debiased");
+            }
+        }
     }
 
     @Test
