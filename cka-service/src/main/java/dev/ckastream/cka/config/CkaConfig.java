@@ -28,6 +28,12 @@ public interface CkaConfig {
     @WithDefault("1s")
     Duration emitInterval();
 
+    /** Where the crash-safe state snapshots live (a volume in compose). */
+    @WithDefault("cka-state")
+    String stateDir();
+
+    Snapshot snapshot();
+
     Join join();
 
     Probe probe();
@@ -37,6 +43,20 @@ public interface CkaConfig {
     /** Reviews buffered before one batched co-moment update (a GEMM per block row). */
     @WithDefault("64")
     int updateBatch();
+
+    interface Snapshot {
+        /** Write snapshots at all (every interval and on shutdown); restore the latest on start. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often the whole state is written (also on shutdown). */
+        @WithDefault("30s")
+        Duration interval();
+
+        /** How many snapshot files to keep (the newest; an older one is used when the newest is corrupt). */
+        @WithDefault("2")
+        int keep();
+    }
 
     interface Join {
         /** Most reviews waiting for their other half; the oldest beyond this are dead-lettered. */

@@ -1,5 +1,8 @@
 package dev.ckastream.cka.join;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -29,6 +32,27 @@ public final class CountedReviews {
 
     public int size() {
         return ids.size();
+    }
+
+    /** Writes the hashes (16 bytes each) after their count. */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeInt(ids.size());
+        for (Id128 id : ids) {
+            out.writeLong(id.high);
+            out.writeLong(id.low);
+        }
+    }
+
+    public static CountedReviews readFrom(DataInput in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            throw new IOException("negative counted-review count " + n);
+        }
+        CountedReviews counted = new CountedReviews();
+        for (int i = 0; i < n; i++) {
+            counted.ids.add(new Id128(in.readLong(), in.readLong()));
+        }
+        return counted;
     }
 
     private static Id128 hash(String reviewId) {

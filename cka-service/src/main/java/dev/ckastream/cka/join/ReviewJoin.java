@@ -93,6 +93,11 @@ public final class ReviewJoin {
         return evicted;
     }
 
+    /** Puts back a half that was waiting when a snapshot was taken, keeping its arrival time. */
+    public void restore(PooledHalf half, long arrivedMillis) {
+        pending.put(half.reviewId(), new Waiter(half, arrivedMillis));
+    }
+
     public int pending() {
         return pending.size();
     }

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -42,11 +41,8 @@ public class ActivationDeadLetters {
     @Inject
     CkaMetrics metrics;
 
-    private final AtomicLong sent = new AtomicLong();
-
     public CompletableFuture<Void> send(String sourceTopic, byte[] key, byte[] value, Headers original, String reason,
             String error) {
-        sent.incrementAndGet();
         metrics.deadLetter(reason);
         LOG.debugf("dead letter from %s: %s", sourceTopic, error);
         List<Header> headers = new ArrayList<>();
@@ -64,9 +60,5 @@ public class ActivationDeadLetters {
                 .withHeaders(new RecordHeaders(headers)).build();
         return deadLetters.sendMessage(Message.of(Record.of(key, value)).addMetadata(metadata))
                 .subscribeAsCompletionStage();
-    }
-
-    public long sent() {
-        return sent.get();
     }
 }

@@ -23,7 +23,9 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
+import org.apache.kafka.common.header.Headers;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
@@ -57,35 +59,35 @@ public class ActivationListener {
         this.emitEvery = config.emitEvery();
     }
 
+    /** A record that cannot be counted, to be dead-lettered once the batch is applied. */
+    private record DeadLetter(String topic, byte[] key, byte[] value, Headers headers, String reason, String error) {
+    }
+
     @Incoming("activations")
     @Blocking
     public CompletionStage<Void> consume(KafkaRecordBatch<byte[], byte[]> batch) {
-        List<CompletableFuture<Void>> sends = new ArrayList<>();
         long now = System.currentTimeMillis();
-        int counted = 0;
-        for (KafkaRecord<byte[], byte[]> record : batch) {
-            int side = record.getTopic().equals(firstTopic) ? 0 : record.getTopic().equals(secondTopic) ? 1 : -1;
-            if (side < 0) {
-                sends.add(deadLetters.send(record.getTopic(), record.getKey(), record.getPayload(), record.getHeaders(),
-                        "unknown-topic", "topic " + record.getTopic() + " is neither " + firstTopic + " nor " + secondTopic));
-                continue;
-            }
-            try {
-                PooledHalf half = ActivationDecoder.decode(side, record.getKey(), record.getPayload(), record.getHeaders());
-                Comparison.Result result = store.write(c -> c.offer(half, now));
-                if (result.offer() instanceof ReviewJoin.Completed) {
-                    counted++;
-                } else if (result.offer() instanceof ReviewJoin.Refused refused) {
-                    sends.add(deadLetters.send(record.getTopic(), record.getKey(), record.getPayload(),
-                            record.getHeaders(), refused.reason(), refused.reason() + ": " + refused.detail()));
+        List<DeadLetter> dead = new ArrayList<>();
+        // The whole batch is applied under the state lock, each record's offset with its effect, so a
+        // snapshot always matches the offsets it records.
+        int counted = store.write(c -> {
+            int completed = 0;
+            for (KafkaRecord<byte[], byte[]> record : batch) {
+                int before = dead.size();
+                if (apply(c, record, now, dead)) {
+                    completed++;
                 }
-                result.evicted().forEach(e -> sends.add(evicted(e)));
-            } catch (BadActivation e) {
-                sends.add(deadLetters.send(record.getTopic(), record.getKey(), record.getPayload(), record.getHeaders(),
-                        e.reason, e.getMessage()));
+                c.deadLettered(dead.size() - before);
+                long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
+                if (offset >= 0) {
+                    c.applied(record.getTopic(), record.getPartition(), offset);
+                }
             }
-        }
-        if (counted > 0 || !sends.isEmpty()) {
+            return completed;
+        });
+        List<CompletableFuture<Void>> sends = new ArrayList<>(dead.size());
+        dead.forEach(d -> sends.add(deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.error)));
+        if (counted > 0 || !dead.isEmpty()) {
             metrics.counted(counted);
             board.markChanged();
             if (board.reviewsSinceLastEmit() >= emitEvery) {
@@ -97,21 +99,51 @@ public class ActivationListener {
         return batch.ack();
     }
 
+    /** Applies one record; returns true when it completed a review. */
+    private boolean apply(Comparison c, KafkaRecord<byte[], byte[]> record, long now, List<DeadLetter> dead) {
+        String topic = record.getTopic();
+        int side = topic.equals(firstTopic) ? 0 : topic.equals(secondTopic) ? 1 : -1;
+        if (side < 0) {
+            dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(), "unknown-topic",
+                    "unknown-topic: " + topic + " is neither " + firstTopic + " nor " + secondTopic));
+            return false;
+        }
+        try {
+            PooledHalf half = ActivationDecoder.decode(side, record.getKey(), record.getPayload(), record.getHeaders());
+            Comparison.Result result = c.offer(half, now);
+            result.evicted().forEach(e -> dead.add(evicted(c, e)));
+            if (result.offer() instanceof ReviewJoin.Refused refused) {
+                dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(),
+                        refused.reason(), refused.reason() + ": " + refused.detail()));
+            }
+            return result.offer() instanceof ReviewJoin.Completed;
+        } catch (BadActivation e) {
+            dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(), e.reason,
+                    e.getMessage()));
+            return false;
+        }
+    }
+
     /** Dead-letters halves that waited too long, then publishes scores if anything changed. */
     @Scheduled(every = "${cka.emit-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void tick() {
-        List<ReviewJoin.Evicted> expired = store.read(c -> c.expire(System.currentTimeMillis()));
+        List<DeadLetter> expired = store.write(c -> {
+            List<DeadLetter> dead = new ArrayList<>();
+            c.expire(System.currentTimeMillis()).forEach(e -> dead.add(evicted(c, e)));
+            c.deadLettered(dead.size());
+            return dead;
+        });
         if (!expired.isEmpty()) {
-            expired.forEach(this::evicted);
+            expired.forEach(d -> deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.error));
             board.markChanged();
         }
         board.publishIfChanged();
     }
 
-    private CompletableFuture<Void> evicted(ReviewJoin.Evicted e) {
+    private static DeadLetter evicted(Comparison c, ReviewJoin.Evicted e) {
         PooledHalf h = e.half();
-        return deadLetters.send(ActivationTopics.activations(store.read(c -> c.name(h.side()))), h.keyBytes(),
-                h.valueBytes(), h.headers(), e.reason(), e.reason() + ": " + e.detail());
+        return new DeadLetter(ActivationTopics.activations(c.name(h.side())), h.keyBytes(), h.valueBytes(), h.headers(),
+                e.reason(), e.reason() + ": " + e.detail());
     }
 }

@@ -21,7 +21,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.cka.contract.ActivationTopics;
-import dev.ckastream.cka.listener.ActivationDeadLetters;
 import dev.ckastream.cka.math.CkaScores;
 import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeReport;
@@ -46,7 +45,6 @@ public class ScoreBoard {
     private final ComparisonStore store;
     private final CkaConfig config;
     private final LayerStatus status;
-    private final ActivationDeadLetters deadLetters;
     private final ObjectMapper json;
     private final BroadcastProcessor<ScoreReport> events = BroadcastProcessor.create();
     private final AtomicBoolean changed = new AtomicBoolean(true);
@@ -61,11 +59,10 @@ public class ScoreBoard {
     MutinyEmitter<Record<String, byte[]>> scores;
 
     @Inject
-    public ScoreBoard(ComparisonStore store, CkaConfig config, ActivationDeadLetters deadLetters, ObjectMapper json) {
+    public ScoreBoard(ComparisonStore store, CkaConfig config, ObjectMapper json) {
         this.store = store;
         this.config = config;
         this.status = new LayerStatus(config.status().untouched(), config.status().refined());
-        this.deadLetters = deadLetters;
         this.json = json;
         this.latest = build();
     }
@@ -112,9 +109,9 @@ public class ScoreBoard {
     }
 
     private ScoreReport build() {
-        record Snapshot(CkaScores scores, long reviews, long labeled, int pending, LayerProbes probes) {
+        record Snapshot(CkaScores scores, long reviews, long labeled, int pending, long deadLetters, LayerProbes probes) {
         }
-        Snapshot s = store.read(c -> new Snapshot(c.scores(), c.reviews(), c.labeled(), c.pending(), c.probes()));
+        Snapshot s = store.read(c -> new Snapshot(c.scores(), c.reviews(), c.labeled(), c.pending(), c.deadLetters(), c.probes()));
         long now = System.nanoTime();
         if (s.reviews > reviewsAtLastEmit && now > nanosAtLastEmit) {
             rate = (s.reviews - reviewsAtLastEmit) / ((now - nanosAtLastEmit) / 1e9);
@@ -128,7 +125,7 @@ public class ScoreBoard {
         Double[][] debiased = s.scores == null ? new Double[0][] : boxed(s.scores.ckaDebiased());
         List<String> layerStatus = s.scores == null ? List.of() : status.of(s.scores.diagonal());
         return new ScoreReport(List.of(config.first(), config.second()), s.reviews, s.labeled, layers, cka, debiased,
-                probe(s.probes, s.scores), layerStatus, s.pending, deadLetters.sent(), rate, Instant.now().toString());
+                probe(s.probes, s.scores), layerStatus, s.pending, s.deadLetters, rate, Instant.now().toString());
     }
 
     private Map<String, Object> probe(LayerProbes probes, CkaScores scores) {

@@ -1,5 +1,9 @@
 package dev.ckastream.cka.state;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -11,10 +15,12 @@ import org.jboss.logging.Logger;
 import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.cka.contract.ActivationTopics;
 import dev.ckastream.cka.math.GemmEngine;
+import dev.ckastream.cka.snapshot.SnapshotFiles;
 
 /**
  * Owns the service's one {@link Comparison} and serialises access to it: the Kafka listener writes, the
- * score emitter and probe trainer read, each under the same lock.
+ * score emitter, probe trainer and snapshot writer read, each under the same lock. On start it restores the
+ * latest good snapshot from {@code cka.state-dir}.
  */
 @ApplicationScoped
 public class ComparisonStore {
@@ -22,16 +28,55 @@ public class ComparisonStore {
     private static final Logger LOG = Logger.getLogger(ComparisonStore.class);
 
     private final ReentrantLock lock = new ReentrantLock();
+    private final SnapshotFiles snapshots;
     private final Comparison comparison;
 
     @Inject
     public ComparisonStore(CkaConfig config) {
         GemmEngine gemm = GemmEngine.best();
-        this.comparison = new Comparison(config.first(), config.second(), config.join().maxPending(),
-                config.join().maxAge().toMillis(), gemm, config.updateBatch(), config.probe().maxBytes(), config.probe().c());
-        LOG.infof("comparing %s (rows) with %s (columns): topics %s, %s -> %s; GEMM engine %s",
+        Comparison.Settings settings = new Comparison.Settings(config.first(), config.second(),
+                config.join().maxPending(), config.join().maxAge().toMillis(), config.updateBatch(),
+                config.probe().maxBytes(), config.probe().c());
+        this.snapshots = new SnapshotFiles(Path.of(config.stateDir()).toAbsolutePath(), config.snapshot().keep());
+        this.comparison = config.snapshot().enabled() ? restore(settings, gemm) : new Comparison(settings, gemm);
+        LOG.infof("comparing %s (rows) with %s (columns): topics %s, %s -> %s; GEMM engine %s; state in %s",
                 config.first(), config.second(), ActivationTopics.activations(config.first()),
-                ActivationTopics.activations(config.second()), ActivationTopics.SCORES, gemm.implementation());
+                ActivationTopics.activations(config.second()), ActivationTopics.SCORES, gemm.implementation(),
+                config.snapshot().enabled() ? snapshots.directory() : "memory only (cka.snapshot.enabled=false)");
+    }
+
+    private Comparison restore(Comparison.Settings settings, GemmEngine gemm) {
+        long started = System.nanoTime();
+        Optional<SnapshotFiles.Loaded<Comparison>> loaded;
+        try {
+            loaded = snapshots.readLatest(in -> Comparison.readFrom(in, settings, gemm));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot restore the state from " + snapshots.directory() + ": "
+                    + e.getMessage() + " (move the directory away to start from scratch)", e);
+        }
+        if (loaded.isEmpty()) {
+            LOG.infof("no snapshot in %s: starting from scratch", snapshots.directory());
+            return new Comparison(settings, gemm);
+        }
+        for (String skipped : loaded.get().skipped()) {
+            LOG.warnf("snapshot %s skipped; using the previous good one", skipped);
+        }
+        Comparison c = loaded.get().state();
+        LOG.infof("restored %s: %d reviews, %d pending halves, offsets %s (%d ms)", loaded.get().file().getFileName(),
+                c.reviews(), c.pending(), c.appliedOffsets(), (System.nanoTime() - started) / 1_000_000);
+        return c;
+    }
+
+    /** Writes the whole state atomically, under the lock, so that it matches its recorded offsets. */
+    public SnapshotFiles.Written snapshot() {
+        lock.lock();
+        try {
+            return snapshots.write(comparison::writeTo);
+        } catch (IOException e) {
+            throw new UncheckedIOException("snapshot to " + snapshots.directory() + " failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
     }
 
     public <T> T read(Function<Comparison, T> reader) {

@@ -1,0 +1,42 @@
+package dev.ckastream.cka.listener;
+
+import java.util.Collection;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+import dev.ckastream.cka.state.ComparisonStore;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+
+/**
+ * On partition assignment, seeks each activation partition to the offset recorded in the restored state,
+ * so that exactly the records whose effect is not in the snapshot are read again (whatever the consumer
+ * group had committed). Partitions the state has never seen start from the committed offset as usual.
+ */
+@ApplicationScoped
+@Identifier("resume-from-snapshot")
+public class ResumeFromSnapshot implements KafkaConsumerRebalanceListener {
+
+    private static final Logger LOG = Logger.getLogger(ResumeFromSnapshot.class);
+
+    @Inject
+    ComparisonStore store;
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        Map<String, Long> applied = store.read(c -> c.appliedOffsets());
+        for (TopicPartition tp : partitions) {
+            Long next = applied.get(tp.topic() + ":" + tp.partition());
+            if (next != null) {
+                consumer.seek(tp, next);
+                LOG.infof("resuming %s at offset %d (from the state snapshot)", tp, next);
+            }
+        }
+    }
+}

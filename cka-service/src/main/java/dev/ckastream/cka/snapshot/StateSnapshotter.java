@@ -1,0 +1,83 @@
+package dev.ckastream.cka.snapshot;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import dev.ckastream.cka.config.CkaConfig;
+import dev.ckastream.cka.state.ComparisonStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Writes the state snapshot every {@code cka.snapshot.interval} and on shutdown, and reports its size and
+ * write time (log, {@code ckastream_cka_snapshot_*} gauges, readiness data).
+ */
+@Singleton
+public class StateSnapshotter {
+
+    private static final Logger LOG = Logger.getLogger(StateSnapshotter.class);
+
+    private final ComparisonStore store;
+    private final boolean enabled;
+    private final AtomicLong lastBytes = new AtomicLong();
+    private final AtomicLong lastMillis = new AtomicLong();
+    private final AtomicReference<String> lastFailure = new AtomicReference<>();
+    private long reviewsAtLastSnapshot = -1;
+
+    @Inject
+    public StateSnapshotter(ComparisonStore store, CkaConfig config, MeterRegistry registry) {
+        this.store = store;
+        this.enabled = config.snapshot().enabled();
+        Gauge.builder("ckastream.cka.snapshot.bytes", lastBytes, AtomicLong::get).description("size of the last snapshot")
+                .register(registry);
+        Gauge.builder("ckastream.cka.snapshot.write.millis", lastMillis, AtomicLong::get)
+                .description("time to write the last snapshot").register(registry);
+    }
+
+    @Scheduled(every = "${cka.snapshot.interval}", delayed = "${cka.snapshot.interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void periodic() {
+        long reviews = store.read(c -> c.reviews() + c.pending() + c.deadLetters());
+        if (enabled && reviews != reviewsAtLastSnapshot) {
+            write("periodic");
+            reviewsAtLastSnapshot = reviews;
+        }
+    }
+
+    void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
+        if (enabled) {
+            write("shutdown");
+        }
+    }
+
+    synchronized void write(String why) {
+        try {
+            SnapshotFiles.Written w = store.snapshot();
+            lastBytes.set(w.bytes());
+            lastMillis.set(w.nanos() / 1_000_000);
+            lastFailure.set(null);
+            LOG.infof("%s snapshot %s: %.1f MB in %d ms", why, w.file().getFileName(), w.bytes() / 1e6,
+                    w.nanos() / 1_000_000);
+        } catch (RuntimeException e) {
+            lastFailure.set(e.getMessage());
+            LOG.errorf("%s snapshot failed: %s (the previous snapshot stays; check cka.state-dir)", why, e.getMessage());
+        }
+    }
+
+    /** The last write's outcome, for readiness data: size, time, or the failure. */
+    public String lastWrite() {
+        String failure = lastFailure.get();
+        return failure != null ? "failed: " + failure
+                : lastBytes.get() == 0 ? "none yet" : lastBytes.get() + " bytes in " + lastMillis.get() + " ms";
+    }
+}
