@@ -1,0 +1,108 @@
+package dev.ckastream.cka.state;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import dev.ckastream.cka.contract.BadActivation;
+import dev.ckastream.cka.contract.PooledHalf;
+import dev.ckastream.cka.join.ReviewJoin;
+import dev.ckastream.cka.math.CkaScores;
+import dev.ckastream.cka.math.GemmEngine;
+
+/**
+ * A restored comparison continues exactly like the original: same scores, same offsets, same pending halves,
+ * same counted ids (a duplicate stays a duplicate), same signatures.
+ */
+class ComparisonSnapshotTest {
+
+    private static final Comparison.Settings SETTINGS = new Comparison.Settings("pretrained", "finetuned", 100,
+            60_000, 7, 1 << 20, 1.0);
+    private static final int LAYERS = 2;
+    private static final int DIM = 5;
+
+    @Test
+    void aRestoredComparisonContinuesIdentically() throws Exception {
+        GemmEngine gemm = GemmEngine.best();
+        Random random = new Random(3);
+        Comparison original = new Comparison(SETTINGS, gemm);
+        List<PooledHalf[]> reviews = new ArrayList<>();
+        for (int r = 0; r < 40; r++) {
+            reviews.add(new PooledHalf[] { half("r" + r, 0, random), half("r" + r, 1, random) });
+        }
+        for (int r = 0; r < 25; r++) {
+            original.offer(reviews.get(r)[0], 1000);
+            original.offer(reviews.get(r)[1], 1000);
+            original.applied("activations.pretrained", 0, r);
+        }
+        original.offer(reviews.get(25)[0], 1234); // waiting for its other half
+        original.deadLettered(3);
+
+        Comparison restored = roundTrip(original, gemm);
+        assertEquals(original.appliedOffsets(), restored.appliedOffsets());
+        assertEquals(25, restored.reviews());
+        assertEquals(1, restored.pending());
+        assertEquals(3, restored.deadLetters());
+        assertEquals(original.labeled(), restored.labeled());
+        assertInstanceOf(ReviewJoin.Refused.class, restored.offer(reviews.get(3)[1], 2000).offer(),
+                "an id counted before the snapshot is still a duplicate");
+        assertInstanceOf(ReviewJoin.Refused.class, original.offer(reviews.get(3)[1], 2000).offer());
+        BadActivation wrongModel = assertThrows(BadActivation.class,
+                () -> restored.offer(new PooledHalf("x", 0, LAYERS, DIM, 3, 1, "other", new float[LAYERS * DIM]), 1));
+        assertEquals("model-mismatch", wrongModel.reason);
+
+        for (int r = 25; r < 40; r++) {
+            for (Comparison c : List.of(original, restored)) {
+                if (r > 25) {
+                    c.offer(reviews.get(r)[0], 3000);
+                }
+                c.offer(reviews.get(r)[1], 3000);
+            }
+        }
+        CkaScores a = original.scores();
+        CkaScores b = restored.scores();
+        assertEquals(40, b.reviews());
+        for (int i = 0; i < LAYERS; i++) {
+            assertArrayEquals(a.cka()[i], b.cka()[i], 0.0);
+            assertArrayEquals(a.ckaDebiased()[i], b.ckaDebiased()[i], 0.0);
+        }
+        assertEquals(0, restored.pending());
+    }
+
+    @Test
+    void aSnapshotOfAnotherPairIsRefused() throws Exception {
+        Comparison other = new Comparison(new Comparison.Settings("a", "b", 10, 10, 4, 1 << 20, 1.0), GemmEngine.best());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        other.writeTo(new DataOutputStream(bytes));
+        IOException e = assertThrows(IOException.class, () -> Comparison.readFrom(
+                new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), SETTINGS, GemmEngine.best()));
+        assertTrue(e.getMessage().contains("compares a with b"), e.getMessage());
+    }
+
+    private static Comparison roundTrip(Comparison c, GemmEngine gemm) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        c.writeTo(new DataOutputStream(bytes));
+        return Comparison.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), SETTINGS, gemm);
+    }
+
+    private static PooledHalf half(String id, int side, Random random) {
+        float[] v = new float[LAYERS * DIM];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (random.nextGaussian() + (i % DIM == 0 ? 50 : 0));
+        }
+        return new PooledHalf(id, side, LAYERS, DIM, 9, random.nextInt(2), side == 0 ? "aaaa" : "bbbb", v);
+    }
+}
