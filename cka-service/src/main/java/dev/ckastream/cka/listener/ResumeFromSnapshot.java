@@ -1,6 +1,8 @@
 package dev.ckastream.cka.listener;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,8 +18,10 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 
 /**
  * On partition assignment, seeks each activation partition to the offset recorded in the restored state,
- * so that exactly the records whose effect is not in the snapshot are read again (whatever the consumer
- * group had committed). Partitions the state has never seen start from the committed offset as usual.
+ * so that exactly the records whose effect is not in the snapshot are read again, whatever the consumer
+ * group had committed. A partition the state has no record of is read from the beginning: the state is a
+ * function of the records applied to it, so an empty state (first start, or a state directory removed on
+ * purpose) replays what the topic retains.
  */
 @ApplicationScoped
 @Identifier("resume-from-snapshot")
@@ -31,12 +35,19 @@ public class ResumeFromSnapshot implements KafkaConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         Map<String, Long> applied = store.read(c -> c.appliedOffsets());
+        List<TopicPartition> unseen = new ArrayList<>();
         for (TopicPartition tp : partitions) {
             Long next = applied.get(tp.topic() + ":" + tp.partition());
             if (next != null) {
                 consumer.seek(tp, next);
                 LOG.infof("resuming %s at offset %d (from the state snapshot)", tp, next);
+            } else {
+                unseen.add(tp);
             }
+        }
+        if (!unseen.isEmpty()) {
+            consumer.seekToBeginning(unseen);
+            LOG.infof("reading %s from the beginning (not in the state yet)", unseen);
         }
     }
 }
