@@ -52,7 +52,7 @@ described=$("$topics_sh" --bootstrap-server "$bootstrap" --describe --topic 'rev
 echo "$described" | grep -E '^Topic:' || true
 counts=$(echo "$described" | awk '/^Topic:/ && $2 ~ /^activations\./ && $2 != "activations.dlq" {for (i=1;i<=NF;i++) if ($i=="PartitionCount:") print $(i+1)}' | sort -u)
 if [ "$(echo "$counts" | grep -c .)" -gt 1 ]; then
-  echo "create-topics: the activations topics have different partition counts ($(echo $counts)); recreate them" >&2
+  echo "create-topics: the activations topics have different partition counts ($(echo "$counts" | tr "\n" " ")); recreate them" >&2
   exit 1
 fi
 echo "create-topics: done"
