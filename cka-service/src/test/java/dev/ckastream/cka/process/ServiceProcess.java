@@ -69,6 +69,11 @@ public final class ServiceProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** The process id, or -1 when not started. */
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     public int port() {
         return port;
     }

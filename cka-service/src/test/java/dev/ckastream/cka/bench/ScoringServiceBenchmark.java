@@ -1,0 +1,220 @@
+package dev.ckastream.cka.bench;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.ckastream.cka.process.ServiceProcess;
+import dev.ckastream.deploy.broker.EmbeddedKafkaBroker;
+
+/**
+ * cka-service as deployed (the packaged JVM, a real broker): review pairs of a given shape produced into the
+ * activation topics, as fast as possible or at a fixed rate. Reports end-to-end throughput (reviews/s from
+ * the first send to the score record that counts the last review), the latency from a pair's send to the
+ * first {@code cka.scores} record that includes it (median, p95, max), and the service's heap and RSS over
+ * time (sustained load: they must plateau).
+ *
+ * <p>Run with {@code deploy/bench-cka [--reviews N] [--layers L] [--dim D] [--rate PAIRS_PER_S]}.
+ */
+public final class ScoringServiceBenchmark {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static void main(String[] args) throws Exception {
+        int reviews = 2000, layers = 7, dim = 768;
+        double rate = 0;
+        List<String> serviceEnv = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--reviews" -> reviews = Integer.parseInt(args[++i]);
+                case "--layers" -> layers = Integer.parseInt(args[++i]);
+                case "--dim" -> dim = Integer.parseInt(args[++i]);
+                case "--rate" -> rate = Double.parseDouble(args[++i]);
+                case "--env" -> serviceEnv.add(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+        Path work = Files.createTempDirectory("ckastream-bench-cka");
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka")).start()) {
+            java.util.HashMap<String, String> env = new java.util.HashMap<>(Map.of(
+                    "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+                    "CKA_STATE_DIR", work.resolve("state").toString()));
+            for (String kv : serviceEnv) {
+                env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
+            Path jar = ServiceProcess.repositoryRoot().resolve("cka-service/target/quarkus-app/quarkus-run.jar");
+            ServiceProcess cka = new ServiceProcess(jar, env, work.resolve("cka.log")).start();
+            cka.awaitReady(Duration.ofSeconds(120));
+            System.out.printf("cka-service ready (%s); %d pairs of %d x %d, %s%n", jar, reviews, layers, dim,
+                    rate > 0 ? rate + " pairs/s" : "as fast as possible");
+
+            long[] sentNanos = new long[reviews];
+            ConcurrentLinkedQueue<long[]> scoreRecords = new ConcurrentLinkedQueue<>(); // {receivedNanos, reviews}
+            AtomicBoolean done = new AtomicBoolean();
+            int total = reviews;
+            Thread scores = new Thread(() -> watchScores(broker, scoreRecords, done, total), "scores");
+            scores.start();
+            List<String> memory = new ArrayList<>();
+            Thread sampler = new Thread(() -> sampleMemory(cka, memory, done), "memory");
+            sampler.start();
+
+            long start = System.nanoTime();
+            produce(broker, reviews, layers, dim, rate, sentNanos);
+            long sent = System.nanoTime();
+            while (lastCount(scoreRecords) < reviews) {
+                if (!cka.isAlive()) {
+                    throw new IllegalStateException("cka-service died:\n" + cka.tail());
+                }
+                Thread.sleep(50);
+            }
+            long end = scoreRecords.stream().filter(r -> r[1] >= total).mapToLong(r -> r[0]).min().orElseThrow();
+            done.set(true);
+            scores.join();
+            sampler.join();
+            JsonNode last = JSON.readTree(cka.get("/scores"));
+            cka.stop();
+
+            long[] latency = new long[reviews];
+            List<long[]> records = new ArrayList<>(scoreRecords);
+            int next = 0;
+            for (int k = 0; k < reviews; k++) {
+                while (next < records.size() && records.get(next)[1] < k + 1) {
+                    next++;
+                }
+                latency[k] = records.get(next)[0] - sentNanos[k];
+            }
+            Arrays.sort(latency);
+            double seconds = (end - start) / 1e9;
+            System.out.printf("%nproduced %d pairs in %.2f s; last one scored after %.2f s%n", reviews, (sent - start) / 1e9, seconds);
+            System.out.printf("throughput: %.0f reviews/s end to end (%d x %d per checkpoint, GEMM engine: %s)%n",
+                    reviews / seconds, layers, dim, engine(cka));
+            System.out.printf("latency pair sent -> first cka.scores record including it: median %.0f ms, p95 %.0f ms, max %.0f ms (%d score records)%n",
+                    latency[reviews / 2] / 1e6, latency[(int) (reviews * 0.95)] / 1e6, latency[reviews - 1] / 1e6, records.size());
+            System.out.println("memory over time (s, heap used MB, RSS MB):");
+            memory.forEach(m -> System.out.println("  " + m));
+            System.out.printf("final: reviews %d, deadLetters %d, cka[0][0] %.6f, cka[last][last] %.6f%n",
+                    last.get("reviews").asLong(), last.get("deadLetters").asLong(), last.get("cka").get(0).get(0).asDouble(),
+                    last.get("cka").get(layers - 1).get(layers - 1).asDouble());
+        }
+    }
+
+    private static String engine(ServiceProcess cka) throws java.io.IOException {
+        return cka.logText().lines().filter(l -> l.contains("GEMM engine: ")).findFirst()
+                .map(l -> l.substring(l.indexOf("GEMM engine: ") + 13).trim()).orElse("?");
+    }
+
+    private static void produce(EmbeddedKafkaBroker broker, int reviews, int layers, int dim, double rate,
+            long[] sentNanos) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        p.put("acks", "all");
+        p.put("linger.ms", "5");
+        p.put("batch.size", String.valueOf(1 << 20));
+        p.put("buffer.memory", String.valueOf(256L << 20));
+        Random random = new Random(1);
+        float[] a = new float[layers * dim];
+        float[] b = new float[layers * dim];
+        long start = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int r = 0; r < reviews; r++) {
+                if (rate > 0) {
+                    long due = start + (long) (r * 1e9 / rate);
+                    while (System.nanoTime() < due) {
+                        Thread.onSpinWait();
+                    }
+                }
+                for (int k = 0; k < a.length; k++) {
+                    a[k] = (float) (random.nextGaussian() + (k % dim == 0 ? 100 : 0));
+                    b[k] = (float) (0.7 * a[k] + 0.3 * random.nextGaussian());
+                }
+                byte[] key = ("bench-" + r).getBytes(StandardCharsets.UTF_8);
+                sentNanos[r] = System.nanoTime();
+                producer.send(new ProducerRecord<>("activations.pretrained", null, key, floats(a), headers(layers, dim, "aaaa", r)));
+                producer.send(new ProducerRecord<>("activations.finetuned", null, key, floats(b), headers(layers, dim, "bbbb", r)));
+            }
+            producer.flush();
+        }
+    }
+
+    private static void watchScores(EmbeddedKafkaBroker broker, ConcurrentLinkedQueue<long[]> out, AtomicBoolean done,
+            int total) {
+        Map<String, Object> c = Map.of("bootstrap.servers", broker.bootstrapServers(), "group.id", "bench-" + UUID.randomUUID(),
+                "auto.offset.reset", "earliest");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of("cka.scores"));
+            while (!done.get()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+                    out.add(new long[] { System.nanoTime(), JSON.readTree(r.value()).get("reviews").asLong() });
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void sampleMemory(ServiceProcess cka, List<String> out, AtomicBoolean done) {
+        long start = System.nanoTime();
+        while (!done.get()) {
+            try {
+                String metrics = cka.get("/q/metrics");
+                double heap = metrics.lines().filter(l -> l.startsWith("jvm_memory_used_bytes") && l.contains("area=\"heap\""))
+                        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+                long rss = cka.pid() < 0 ? -1 : Files.readAllLines(Path.of("/proc/" + cka.pid() + "/status")).stream()
+                        .filter(l -> l.startsWith("VmRSS:")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst()
+                        .orElse(-1) / 1024;
+                out.add(String.format("%6.1f  %7.0f  %7d", (System.nanoTime() - start) / 1e9, heap / 1e6, rss));
+                Thread.sleep(2000);
+            } catch (Exception e) {
+                return;
+            }
+        }
+    }
+
+    private static long lastCount(ConcurrentLinkedQueue<long[]> records) {
+        long max = 0;
+        for (long[] r : records) {
+            max = Math.max(max, r[1]);
+        }
+        return max;
+    }
+
+    private static RecordHeaders headers(int layers, int dim, String model, int r) {
+        RecordHeaders h = new RecordHeaders();
+        h.add("layers", Integer.toString(layers).getBytes(StandardCharsets.US_ASCII));
+        h.add("dim", Integer.toString(dim).getBytes(StandardCharsets.US_ASCII));
+        h.add("tokens", "128".getBytes(StandardCharsets.US_ASCII));
+        h.add("label", Integer.toString(r % 2).getBytes(StandardCharsets.US_ASCII));
+        h.add("model", model.getBytes(StandardCharsets.US_ASCII));
+        return h;
+    }
+
+    private static byte[] floats(float[] v) {
+        ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(v);
+        return buf.array();
+    }
+}
