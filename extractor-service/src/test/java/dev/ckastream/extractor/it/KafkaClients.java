@@ -103,6 +103,25 @@ final class KafkaClients {
         return sent;
     }
 
+    /** Sends the records without waiting between them (so that the service likely polls them as one batch). */
+    static List<RecordMetadata> sendBurst(List<ProducerRecord<byte[], byte[]>> records) {
+        List<java.util.concurrent.Future<RecordMetadata>> futures = new ArrayList<>();
+        List<RecordMetadata> sent = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            records.forEach(r -> futures.add(producer.send(r)));
+            producer.flush();
+            for (var f : futures) {
+                sent.add(f.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("send failed", e);
+        }
+        return sent;
+    }
+
     static ProducerRecord<byte[], byte[]> review(byte[] key, byte[] value) {
         return new ProducerRecord<>(Topics.REVIEWS, key, value);
     }
