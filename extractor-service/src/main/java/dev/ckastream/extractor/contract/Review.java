@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -20,7 +21,9 @@ import dev.ckastream.extractor.contract.InvalidReview.Reason;
  */
 public record Review(String id, String text, Integer label) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict about trailing content: {@code {...} {...}} (e.g. two JSONL lines) is not one review. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * Parses and validates a Kafka record of the {@code reviews} topic.

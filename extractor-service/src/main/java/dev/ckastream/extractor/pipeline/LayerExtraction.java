@@ -1,9 +1,7 @@
 package dev.ckastream.extractor.pipeline;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import dev.ckastream.extractor.batch.MicroBatcher;
 import dev.ckastream.extractor.checkpoint.Checkpoint;
@@ -33,21 +31,23 @@ public final class LayerExtraction {
         this.metrics = metrics;
     }
 
+    /** One outcome per review, in the order given (equal reviews, e.g. a re-sent one, each get their own). */
     public List<Outcome> extract(List<Review> reviews) {
-        Map<Review, ActivationRecord[]> records = new LinkedHashMap<>();
-        Map<Review, String> failures = new LinkedHashMap<>();
-        reviews.forEach(r -> records.put(r, new ActivationRecord[checkpoints.size()]));
+        // Indexed by position, not keyed by Review: equal records would otherwise collapse into one entry.
+        ActivationRecord[][] records = new ActivationRecord[reviews.size()][checkpoints.size()];
+        String[] failures = new String[reviews.size()];
         for (int c = 0; c < checkpoints.size(); c++) {
             Checkpoint checkpoint = checkpoints.get(c);
             List<Tokenized> tokenized = new ArrayList<>(reviews.size());
-            for (Review review : reviews) {
-                if (failures.containsKey(review)) {
+            for (int r = 0; r < reviews.size(); r++) {
+                Review review = reviews.get(r);
+                if (failures[r] != null) {
                     continue;
                 }
                 try {
-                    tokenized.add(new Tokenized(review, checkpoint.tokenize(review.text())));
+                    tokenized.add(new Tokenized(review, r, checkpoint.tokenize(review.text())));
                 } catch (RuntimeException e) {
-                    failures.put(review, "tokenizer-failed: " + checkpoint.name() + ": " + e.getMessage());
+                    failures[r] = "tokenizer-failed: " + checkpoint.name() + ": " + e.getMessage();
                 }
             }
             for (List<Tokenized> batch : batcher.split(tokenized, t -> t.tokens.tokens())) {
@@ -55,14 +55,16 @@ public final class LayerExtraction {
             }
         }
         List<Outcome> outcomes = new ArrayList<>(reviews.size());
-        records.forEach((review, perCheckpoint) -> outcomes.add(failures.containsKey(review)
-                ? new Outcome(review, List.of(), failures.get(review))
-                : new Outcome(review, List.of(perCheckpoint), null)));
+        for (int r = 0; r < reviews.size(); r++) {
+            outcomes.add(failures[r] != null
+                    ? new Outcome(reviews.get(r), List.of(), failures[r])
+                    : new Outcome(reviews.get(r), List.of(records[r]), null));
+        }
         return outcomes;
     }
 
     private void poolBatch(Checkpoint checkpoint, int index, List<Tokenized> batch,
-            Map<Review, ActivationRecord[]> records, Map<Review, String> failures) {
+            ActivationRecord[][] records, String[] failures) {
         float[][] pooled;
         long started = System.nanoTime();
         try {
@@ -73,7 +75,7 @@ public final class LayerExtraction {
                     poolBatch(checkpoint, index, List.of(single), records, failures);
                 }
             } else {
-                failures.put(batch.get(0).review, "inference-failed: " + checkpoint.name() + ": " + e.getMessage());
+                failures[batch.get(0).position] = "inference-failed: " + checkpoint.name() + ": " + e.getMessage();
             }
             return;
         }
@@ -81,12 +83,12 @@ public final class LayerExtraction {
         for (int i = 0; i < batch.size(); i++) {
             Tokenized t = batch.get(i);
             tokens += t.tokens.tokens();
-            records.get(t.review)[index] = new ActivationRecord(t.review.id(), checkpoint.layers(), checkpoint.dim(),
+            records[t.position][index] = new ActivationRecord(t.review.id(), checkpoint.layers(), checkpoint.dim(),
                     t.tokens.tokens(), t.review.label(), checkpoint.fingerprint(), pooled[i]);
         }
         metrics.inference(checkpoint.name(), batch.size(), tokens, System.nanoTime() - started);
     }
 
-    private record Tokenized(Review review, TokenizedReview tokens) {
+    private record Tokenized(Review review, int position, TokenizedReview tokens) {
     }
 }
