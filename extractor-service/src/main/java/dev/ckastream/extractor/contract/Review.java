@@ -69,8 +69,9 @@ public record Review(String id, String text, Integer label) {
             throw new InvalidReview(Reason.MISSING_TEXT, text == null || text.isNull() ? "no \"text\"" :
                     text.isTextual() ? "\"text\" is empty" : "\"text\" must be a string, got " + text.getNodeType().name().toLowerCase());
         }
-        if (text.asText().length() > maxChars) {
-            throw new InvalidReview(Reason.TEXT_TOO_LONG, "text has " + text.asText().length()
+        String content = text.asText();
+        if (content.length() > maxChars && content.codePointCount(0, content.length()) > maxChars) {
+            throw new InvalidReview(Reason.TEXT_TOO_LONG, "text has " + content.codePointCount(0, content.length())
                     + " characters, more than max-chars " + maxChars);
         }
         JsonNode label = node.get("label");

@@ -64,7 +64,8 @@ public class ReviewIngestResource {
             parsed.add(Review.fromJson(text, config.maxChars())); // a single (possibly pretty-printed) object
         } catch (InvalidReview single) {
             String[] lines = text.split("\r?\n", -1);
-            if (lines.length < 2) {
+            if (lines.length < 2 || single.reason != InvalidReview.Reason.NOT_JSON) {
+                // One JSON document (even pretty-printed over several lines) that is not a valid review.
                 return badRequest("line 1: " + single.getMessage());
             }
             for (int i = 0; i < lines.length; i++) {

@@ -43,6 +43,9 @@ class ReviewTest {
                 "escapes and surrounding whitespace");
         String atLimit = "x".repeat(MAX);
         assertEquals(atLimit, parse("r7", "{\"id\":\"r7\",\"text\":\"" + atLimit + "\"}").text(), "exactly max-chars is fine");
+        String emoji = "🎬".repeat(MAX);
+        assertEquals(emoji, parse("r8", "{\"id\":\"r8\",\"text\":\"" + emoji + "\"}").text(),
+                "max-chars counts characters (code points), not UTF-16 units");
     }
 
     static Stream<Arguments> invalid() {

@@ -140,6 +140,13 @@ class ReviewIngestTest {
     }
 
     @Test
+    void prettyPrintedInvalidObjectNamesItsRealReason() {
+        Response response = post("application/json", "{\n  \"id\": \"ingest-y\",\n  \"label\": 1\n}\n");
+        assertEquals(400, response.statusCode(), response.asString());
+        assertTrue(response.jsonPath().getString("error").startsWith("line 1: missing-text: "), response.asString());
+    }
+
+    @Test
     void bodyOverTheSizeLimitIs413() throws Exception {
         String u = KafkaClients.unique();
         StringBuilder body = new StringBuilder();
