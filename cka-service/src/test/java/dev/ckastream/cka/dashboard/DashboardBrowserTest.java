@@ -32,11 +32,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -105,8 +107,8 @@ class DashboardBrowserTest {
     @TestHTTPResource("/")
     URL page;
 
-    @BeforeAll
-    static void startBrowser() throws IOException {
+    @BeforeEach
+    void startBrowser() throws IOException {
         String missing = Stream.of(CHROMIUM, CHROMEDRIVER).filter(p -> !Files.isExecutable(p)).map(Path::toString)
                 .reduce((a, b) -> a + ", " + b).orElse(null);
         if (missing != null) {
@@ -135,13 +137,15 @@ class DashboardBrowserTest {
         driver.manage().timeouts().pageLoadTimeout(TIMEOUT).scriptTimeout(Duration.ofSeconds(10));
     }
 
-    @AfterAll
-    static void stopBrowser() throws IOException {
+    @AfterEach
+    void stopBrowser() throws IOException {
         if (driver != null) {
             driver.quit();
+            driver = null;
         }
         if (service != null) {
             service.stop();
+            service = null;
         }
         if (profileDir != null) {
             try (Stream<Path> files = Files.walk(profileDir)) {
@@ -236,10 +240,28 @@ class DashboardBrowserTest {
             }
             assertEquals(2L * LAYERS, ((Number) shown.get("points")).longValue(), "diagonal chart points");
             assertEquals(2L, ((Number) shown.get("lines")).longValue(), "diagonal chart series");
+
+            // The heatmap's estimator toggle: debiased, then back to plain (what the screenshot shows).
+            driver.findElement(By.cssSelector("label:has(input[name='heatmap-kind'][value='ckaDebiased'])")).click();
+            assertHeatmap(scores.get("ckaDebiased"), "debiased heatmap");
+            driver.findElement(By.cssSelector("label:has(input[name='heatmap-kind'][value='cka'])")).click();
+            assertHeatmap(scores.get("cka"), "plain heatmap");
         } finally {
             screenshot();
             System.out.printf(Locale.ROOT, "DashboardBrowserTest: page checked in %.1f s; screenshot %s%n",
                     (System.nanoTime() - started) / 1e9, SCREENSHOT.toAbsolutePath());
+        }
+    }
+
+    /** Every heatmap cell (rows x columns) against {@code matrix}, at full precision. */
+    private static void assertHeatmap(JsonNode matrix, String what) {
+        List<WebElement> cells = driver.findElements(By.cssSelector("#heatmap rect.cell"));
+        assertEquals(LAYERS * LAYERS, cells.size(), what + " cells");
+        for (WebElement c : cells) {
+            int i = Integer.parseInt(c.getDomAttribute("data-row"));
+            int j = Integer.parseInt(c.getDomAttribute("data-col"));
+            assertEquals(matrix.get(i).get(j).asDouble(), Double.parseDouble(c.getDomAttribute("data-value")),
+                    what + " " + i + "," + j);
         }
     }
 
