@@ -1,0 +1,430 @@
+/*
+ * ckastream live dashboard: renders the score record (README, "Score JSON") of every event of
+ * /scores/stream. Plain DOM + SVG, no dependencies, works offline.
+ *
+ * What a test (or a person with devtools) can rely on:
+ *   <body data-updates="N">       events received and rendered so far
+ *   <body data-connection="...">  connecting | live | reconnecting | offline
+ *   [data-value]                  the full-precision value behind a displayed number ("null" when undefined)
+ *   #layers-body tr[data-layer]   one row per layer; td[data-col] cka, ckaDebiased, probeFirst, probeSecond,
+ *                                 probeDelta, status
+ *   #heatmap rect.cell            one per (row, column) layer pair, data-row, data-col, data-value
+ * Numbers are shown with fixed decimals (CKA 4, accuracy 3, rate 1) rounded half-up on the exact binary
+ * value (Number#toFixed), "−" (U+2212) for negatives, and "—" for null.
+ */
+'use strict';
+
+(() => {
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const STREAM_URL = 'scores/stream';
+  const DASH = '\u2014';
+  const MINUS = '\u2212';
+
+  let updates = 0;
+  let latest = null;
+  let source = null;
+  let retryMs = 1000;
+  let retryTimer = null;
+
+  // ---- formatting -------------------------------------------------------------------------------
+
+  function isNumber(x) {
+    return typeof x === 'number' && Number.isFinite(x);
+  }
+
+  /** Fixed decimals, typographic minus, "—" for null. */
+  function fixed(x, digits) {
+    if (!isNumber(x)) return DASH;
+    const s = Math.abs(x).toFixed(digits);
+    return x < 0 && /[1-9]/.test(s) ? MINUS + s : s;
+  }
+
+  /** As fixed, with an explicit "+" on positive values (differences). */
+  function signed(x, digits) {
+    if (!isNumber(x)) return DASH;
+    const s = fixed(x, digits);
+    return x > 0 && /[1-9]/.test(s) ? '+' + s : s;
+  }
+
+  function count(n) {
+    return isNumber(n) ? n.toLocaleString('en-US') : DASH;
+  }
+
+  /** The value behind a displayed number, as JSON would write it. */
+  function raw(x) {
+    return x === null || x === undefined ? 'null' : String(x);
+  }
+
+  function clock(iso) {
+    return typeof iso === 'string' && iso.length >= 19 ? iso.slice(11, 19) + ' UTC' : DASH;
+  }
+
+  // ---- DOM helpers ------------------------------------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    return fill(node, attrs, children);
+  }
+
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS(SVG_NS, tag);
+    return fill(node, attrs, children);
+  }
+
+  function fill(node, attrs, children) {
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v !== null && v !== undefined) node.setAttribute(k, String(v));
+    }
+    for (const c of children) {
+      if (c === null || c === undefined || c === false) continue;
+      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return node;
+  }
+
+  function setValue(id, value, text) {
+    const node = document.getElementById(id);
+    node.dataset.value = raw(value);
+    node.textContent = text;
+  }
+
+  // ---- connection -------------------------------------------------------------------------------
+
+  function setConnection(state, text) {
+    document.body.dataset.connection = state;
+    const p = document.getElementById('connection');
+    p.dataset.state = state;
+    document.getElementById('connection-text').textContent = text || state;
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    if (source) source.close();
+    setConnection(updates === 0 ? 'connecting' : 'reconnecting');
+    source = new EventSource(STREAM_URL);
+    source.onopen = () => {
+      retryMs = 1000;
+      setConnection('live');
+    };
+    source.onmessage = (event) => {
+      let report;
+      try {
+        report = JSON.parse(event.data);
+      } catch (e) {
+        console.error('score event is not JSON', e, event.data);
+        return;
+      }
+      latest = report;
+      render(report);
+      updates += 1;
+      document.body.dataset.updates = String(updates);
+      setConnection('live');
+    };
+    source.onerror = () => {
+      if (source.readyState === EventSource.CONNECTING) {
+        setConnection('reconnecting'); // the browser retries by itself
+      } else {
+        // Closed for good (e.g. an HTTP error): retry ourselves, backing off up to 30 s.
+        setConnection('offline', `offline, retrying in ${Math.round(retryMs / 1000)} s`);
+        retryTimer = setTimeout(connect, retryMs);
+        retryMs = Math.min(retryMs * 2, 30000);
+      }
+    };
+  }
+
+  // ---- rendering --------------------------------------------------------------------------------
+
+  function render(r) {
+    const [first, second] = Array.isArray(r.pair) && r.pair.length === 2 ? r.pair : ['first', 'second'];
+    document.getElementById('first').textContent = first;
+    document.getElementById('second').textContent = second;
+    document.querySelectorAll('.name-a').forEach((n) => { n.textContent = first; });
+    document.querySelectorAll('.name-b').forEach((n) => { n.textContent = second; });
+    document.title = `CKA ${first} vs ${second} · ${count(r.reviews)} reviews`;
+
+    renderSummary(r);
+    const layers = layerRows(r, first, second);
+    renderDiagonal(layers, first, second);
+    renderHeatmap(r, first, second);
+    renderTable(layers, first, second);
+  }
+
+  function renderSummary(r) {
+    const probe = r.probe || {};
+    setValue('reviews', r.reviews, count(r.reviews));
+    setValue('labeled', r.labeled, count(r.labeled));
+    setValue('rate', r.reviewsPerSecond, fixed(r.reviewsPerSecond, 1));
+    setValue('pending', r.pending, count(r.pending));
+    setValue('dead-letters', r.deadLetters, count(r.deadLetters));
+    setValue('train-reviews', probe.trainReviews, count(probe.trainReviews));
+    setValue('test-reviews', probe.testReviews, count(probe.testReviews));
+    const time = document.getElementById('updated-at');
+    time.dataset.value = raw(r.updatedAt);
+    time.textContent = clock(r.updatedAt);
+    if (typeof r.updatedAt === 'string') {
+      time.setAttribute('datetime', r.updatedAt);
+      time.title = r.updatedAt;
+    }
+    document.getElementById('dead-letters').closest('.stat').classList.toggle('alert', r.deadLetters > 0);
+    tickAge();
+  }
+
+  function tickAge() {
+    const age = document.getElementById('age');
+    const at = latest && Date.parse(latest.updatedAt);
+    if (!isNumber(at)) {
+      age.textContent = '';
+      return;
+    }
+    const s = Math.max(0, Math.round((Date.now() - at) / 1000));
+    age.textContent = s < 2 ? 'just now' : s < 120 ? `${s} s ago` : `${Math.round(s / 60)} min ago`;
+  }
+
+  /** One entry per layer: the diagonal of both matrices, both probes, Δ, status. */
+  function layerRows(r, first, second) {
+    const cka = r.cka || [];
+    const deb = r.ckaDebiased || [];
+    const probe = r.probe || {};
+    const pa = Array.isArray(probe[first]) ? probe[first] : [];
+    const pb = Array.isArray(probe[second]) ? probe[second] : [];
+    const status = r.status || [];
+    const n = Math.max(Math.min(cka.length, cka.length ? cka[0].length : 0), pa.length, pb.length, status.length);
+    const rows = [];
+    for (let i = 0; i < n; i++) {
+      const a = isNumber(pa[i]) ? pa[i] : null;
+      const b = isNumber(pb[i]) ? pb[i] : null;
+      rows.push({
+        layer: i,
+        cka: cell(cka, i, i),
+        ckaDebiased: cell(deb, i, i),
+        probeFirst: a,
+        probeSecond: b,
+        probeDelta: a !== null && b !== null ? b - a : null,
+        status: typeof status[i] === 'string' ? status[i] : 'unknown',
+      });
+    }
+    return rows;
+  }
+
+  function cell(matrix, i, j) {
+    const row = matrix[i];
+    return row && isNumber(row[j]) ? row[j] : null;
+  }
+
+  function emptyFigure(figure, text) {
+    figure.replaceChildren(el('p', { class: 'empty' }, text));
+  }
+
+  // Diagonal CKA line chart: x = layer, y = CKA, plain and debiased.
+  function renderDiagonal(rows, first, second) {
+    const figure = document.getElementById('diagonal-chart');
+    if (rows.length === 0) {
+      emptyFigure(figure, 'Waiting for the first reviews…');
+      return;
+    }
+    const W = 640, H = 360;
+    const m = { top: 34, right: 20, bottom: 46, left: 56 };
+    const w = W - m.left - m.right, h = H - m.top - m.bottom;
+    const values = rows.flatMap((r) => [r.cka, r.ckaDebiased]).filter(isNumber);
+    const lo = Math.min(0, ...values.map((v) => Math.floor(v * 10) / 10));
+    const hi = Math.max(1, ...values.map((v) => Math.ceil(v * 10) / 10));
+    const n = rows.length;
+    const x = (i) => m.left + (n === 1 ? w / 2 : (i * w) / (n - 1));
+    const y = (v) => m.top + h - ((v - lo) / (hi - lo)) * h;
+
+    const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'line-chart', 'aria-hidden': 'true' });
+    // grid and y axis
+    const step = hi - lo > 1.5 ? 0.5 : 0.2;
+    for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9; t += step) {
+      const v = Math.round(t * 10) / 10;
+      root.append(
+        svg('line', { x1: m.left, x2: m.left + w, y1: y(v), y2: y(v), class: v === 0 ? 'axis' : 'grid' }),
+        svg('text', { x: m.left - 8, y: y(v), class: 'tick', 'text-anchor': 'end', 'dominant-baseline': 'middle' },
+          v.toFixed(1)));
+    }
+    // x axis
+    const every = Math.max(1, Math.ceil(n / 16));
+    root.append(svg('line', { x1: m.left, x2: m.left + w, y1: m.top + h, y2: m.top + h, class: 'axis' }));
+    for (let i = 0; i < n; i += every) {
+      root.append(
+        svg('line', { x1: x(i), x2: x(i), y1: m.top + h, y2: m.top + h + 5, class: 'axis' }),
+        svg('text', { x: x(i), y: m.top + h + 18, class: 'tick', 'text-anchor': 'middle' }, i));
+    }
+    root.append(
+      svg('text', { x: m.left + w / 2, y: H - 6, class: 'axis-label', 'text-anchor': 'middle' }, 'Layer'),
+      svg('text', { x: 14, y: m.top + h / 2, class: 'axis-label', 'text-anchor': 'middle',
+        transform: `rotate(-90 14 ${m.top + h / 2})` }, 'CKA'));
+
+    const series = [
+      { key: 'cka', name: 'CKA', cls: 'series-plain' },
+      { key: 'ckaDebiased', name: 'debiased CKA', cls: 'series-debiased' },
+    ];
+    for (const s of series) {
+      let d = '';
+      let pen = false;
+      rows.forEach((r, i) => {
+        const v = r[s.key];
+        if (isNumber(v)) {
+          d += `${pen ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+          pen = true;
+        } else {
+          pen = false;
+        }
+      });
+      const g = svg('g', { class: `series ${s.cls}` });
+      if (d) g.append(svg('path', { d, class: 'line' }));
+      rows.forEach((r, i) => {
+        const v = r[s.key];
+        if (isNumber(v)) {
+          g.append(svg('circle', { cx: x(i), cy: y(v), r: 4, class: 'point' },
+            svg('title', {}, `Layer ${i} (${first} vs ${second}): ${s.name} ${fixed(v, 4)}`)));
+        }
+      });
+      root.append(g);
+    }
+    // legend
+    const legend = svg('g', { class: 'legend', transform: `translate(${m.left + w - 250}, 10)` });
+    series.forEach((s, k) => {
+      const lx = k * 120;
+      legend.append(
+        svg('line', { x1: lx, x2: lx + 26, y1: 8, y2: 8, class: `line ${s.cls}` }),
+        svg('circle', { cx: lx + 13, cy: 8, r: 3.5, class: `point ${s.cls}` }),
+        svg('text', { x: lx + 32, y: 8, class: 'legend-text', 'dominant-baseline': 'middle' }, s.name));
+    });
+    root.append(legend);
+    figure.replaceChildren(root, el('figcaption', { class: 'sr-only' },
+      rows.map((r) => `layer ${r.layer}: CKA ${fixed(r.cka, 4)}, debiased ${fixed(r.ckaDebiased, 4)}`).join('; ')));
+  }
+
+  // Viridis, sampled: perceptually uniform and readable in both colour schemes.
+  const VIRIDIS = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58',
+    '#b5de2b', '#fde725'];
+
+  function colour(v) {
+    const t = Math.min(1, Math.max(0, v)) * (VIRIDIS.length - 1);
+    const k = Math.min(VIRIDIS.length - 2, Math.floor(t));
+    const f = t - k;
+    const a = hex(VIRIDIS[k]), b = hex(VIRIDIS[k + 1]);
+    const c = a.map((x, i) => Math.round(x + (b[i] - x) * f));
+    return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+  }
+
+  function hex(s) {
+    return [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16));
+  }
+
+  function heatmapKind() {
+    const checked = document.querySelector('input[name="heatmap-kind"]:checked');
+    return checked ? checked.value : 'cka';
+  }
+
+  // Cross-layer heatmap: rows = first checkpoint's layers, columns = second's.
+  function renderHeatmap(r, first, second) {
+    const figure = document.getElementById('heatmap');
+    const kind = heatmapKind();
+    const matrix = r[kind] || [];
+    const rows = matrix.length;
+    const cols = rows ? Math.max(...matrix.map((row) => (row ? row.length : 0))) : 0;
+    if (rows === 0 || cols === 0) {
+      emptyFigure(figure, kind === 'ckaDebiased' && (r.cka || []).length
+        ? 'Debiased CKA needs at least 4 reviews…' : 'Waiting for the first reviews…');
+      return;
+    }
+    const other = kind === 'cka' ? r.ckaDebiased : r.cka;
+    const name = kind === 'cka' ? 'CKA' : 'debiased CKA';
+    const otherName = kind === 'cka' ? 'debiased' : 'plain';
+    const m = { top: 34, left: 56, bottom: 14, legend: 86 };
+    const size = Math.max(6, Math.min(80, Math.floor(Math.min(470 / cols, 440 / rows))));
+    const W = m.left + cols * size + m.legend, H = m.top + rows * size + m.bottom;
+    const showValues = size >= 34;
+    const font = Math.max(9, Math.min(14, size * 0.27));
+    const labelEvery = Math.max(1, Math.ceil(14 / size));
+
+    const root = svg('svg', { viewBox: `0 0 ${W} ${Math.max(H, 200)}`, class: 'heatmap', 'aria-hidden': 'true' });
+    root.style.maxWidth = `${W}px`; // never scaled up: text stays the size of the line chart's
+    root.append(
+      svg('text', { x: m.left + (cols * size) / 2, y: 12, class: 'axis-label', 'text-anchor': 'middle' },
+        `${second} layer`),
+      svg('text', { x: 12, y: m.top + (rows * size) / 2, class: 'axis-label', 'text-anchor': 'middle',
+        transform: `rotate(-90 12 ${m.top + (rows * size) / 2})` }, `${first} layer`));
+    for (let j = 0; j < cols; j += labelEvery) {
+      root.append(svg('text', { x: m.left + j * size + size / 2, y: m.top - 7, class: 'tick', 'text-anchor': 'middle' }, j));
+    }
+    for (let i = 0; i < rows; i += labelEvery) {
+      root.append(svg('text', { x: m.left - 7, y: m.top + i * size + size / 2, class: 'tick', 'text-anchor': 'end',
+        'dominant-baseline': 'middle' }, i));
+    }
+    const cells = svg('g', { class: 'cells' });
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const v = cell(matrix, i, j);
+        const o = cell(other || [], i, j);
+        const cx = m.left + j * size, cy = m.top + i * size;
+        const g = svg('g', {});
+        g.append(svg('rect', {
+          x: cx, y: cy, width: size, height: size, class: v === null ? 'cell undefined' : 'cell',
+          fill: v === null ? null : colour(v), 'data-row': i, 'data-col': j, 'data-value': raw(v),
+        }, svg('title', {}, `${first} layer ${i} × ${second} layer ${j}: ${name} ${fixed(v, 4)} (${otherName} ${fixed(o, 4)})`)));
+        if (showValues) {
+          g.append(svg('text', {
+            x: cx + size / 2, y: cy + size / 2, class: `value ${v !== null && v > 0.62 ? 'on-light' : 'on-dark'}`,
+            'text-anchor': 'middle', 'dominant-baseline': 'central', 'font-size': font.toFixed(1),
+          }, v === null ? DASH : fixed(v, 2)));
+        }
+        cells.append(g);
+      }
+    }
+    root.append(cells);
+    // colour legend 0..1
+    const gid = 'heat-gradient';
+    const grad = svg('linearGradient', { id: gid, x1: 0, y1: 1, x2: 0, y2: 0 });
+    VIRIDIS.forEach((c, k) => grad.append(svg('stop', { offset: `${(k * 100) / (VIRIDIS.length - 1)}%`, 'stop-color': c })));
+    const lx = m.left + cols * size + 22, lh = Math.max(120, Math.min(rows * size, 300)), ly = m.top;
+    root.append(svg('defs', {}, grad),
+      svg('rect', { x: lx, y: ly, width: 14, height: lh, fill: `url(#${gid})`, class: 'legend-bar' }));
+    for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+      const ty = ly + lh - t * lh;
+      root.append(svg('line', { x1: lx + 14, x2: lx + 18, y1: ty, y2: ty, class: 'axis' }),
+        svg('text', { x: lx + 21, y: ty, class: 'tick', 'dominant-baseline': 'middle' }, t.toFixed(2)));
+    }
+    root.append(svg('text', { x: lx, y: ly - 10, class: 'tick' }, name));
+    figure.replaceChildren(root);
+  }
+
+  function renderTable(rows, first, second) {
+    const body = document.getElementById('layers-body');
+    if (rows.length === 0) {
+      body.replaceChildren(el('tr', { class: 'empty-row' }, el('td', { colspan: 7 }, 'Waiting for the first reviews…')));
+      return;
+    }
+    const bar = (v) => el('span', { class: 'bar', style: `--v: ${isNumber(v) ? Math.min(1, Math.max(0, v)) : 0}`, 'aria-hidden': 'true' });
+    body.replaceChildren(...rows.map((r) => el('tr', { 'data-layer': r.layer },
+      el('th', { scope: 'row', 'data-value': r.layer }, String(r.layer),
+        r.layer === 0 ? el('span', { class: 'sub', title: 'layer 0 is the embedding output' }, ' emb') : null),
+      el('td', { class: 'num', 'data-col': 'cka', 'data-value': raw(r.cka) }, bar(r.cka),
+        el('span', { class: 'val' }, fixed(r.cka, 4))),
+      el('td', { class: 'num', 'data-col': 'ckaDebiased', 'data-value': raw(r.ckaDebiased) }, bar(r.ckaDebiased),
+        el('span', { class: 'val' }, fixed(r.ckaDebiased, 4))),
+      el('td', { class: 'num', 'data-col': 'probeFirst', 'data-value': raw(r.probeFirst), title: `${first}, layer ${r.layer}` },
+        el('span', { class: 'val' }, fixed(r.probeFirst, 3))),
+      el('td', { class: 'num', 'data-col': 'probeSecond', 'data-value': raw(r.probeSecond), title: `${second}, layer ${r.layer}` },
+        el('span', { class: 'val' }, fixed(r.probeSecond, 3))),
+      el('td', { class: `num delta ${r.probeDelta > 0 ? 'up' : r.probeDelta < 0 ? 'down' : ''}`, 'data-col': 'probeDelta',
+        'data-value': raw(r.probeDelta) }, el('span', { class: 'val' }, signed(r.probeDelta, 3))),
+      el('td', { 'data-col': 'status', 'data-value': r.status },
+        el('span', { class: `chip status-${/^[a-z]+$/.test(r.status) ? r.status : 'unknown'}` }, r.status)))));
+  }
+
+  // ---- start --------------------------------------------------------------------------------------
+
+  document.querySelectorAll('input[name="heatmap-kind"]').forEach((input) => {
+    input.addEventListener('change', () => {
+      if (latest) {
+        const [first, second] = latest.pair || ['first', 'second'];
+        renderHeatmap(latest, first, second);
+      }
+    });
+  });
+  setInterval(tickAge, 1000);
+  connect();
+})();

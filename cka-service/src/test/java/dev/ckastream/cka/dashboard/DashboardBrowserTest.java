@@ -1,0 +1,488 @@
+package dev.ckastream.cka.dashboard;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.net.URL;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.ckastream.cka.probe.ProbeSplit;
+import dev.ckastream.deploy.broker.KafkaBrokerTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * The live dashboard at {@code /} in Debian's headless Chromium, driven through Selenium: activation records go
+ * through the real embedded broker in two waves while the page is open; the page must receive at least two
+ * server-sent events, and once the scores have settled every number it shows (summary strip, per-layer table,
+ * heatmap cells) must equal {@code GET /scores} at that moment: the full-precision {@code data-value} attributes
+ * exactly, the displayed text as the page's documented formatting of that value. A screenshot is kept at
+ * {@code target/dashboard-screenshot.png} (and the dark colour scheme beside it, {@code dashboard-screenshot-dark.png}).
+ *
+ * <p>Runs under its own test profile (checkpoints {@value #FIRST} and {@value #SECOND}, so its own topics and
+ * consumer group): a fresh application whose counts are not mixed with other end-to-end tests', and a pair whose
+ * names are not the defaults, so the page is seen to name the checkpoints from the score record.
+ *
+ * <p>Browser: {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} (Debian's {@code chromium} and
+ * {@code chromium-driver}, installed by {@code deploy/install-prerequisites}), named explicitly so that Selenium
+ * Manager never tries to download a driver or browser. <b>When either is missing the test fails on CI</b> (the
+ * environment variable {@code CI} is set) with a message to run {@code deploy/install-prerequisites}; on a
+ * developer's machine without them it is <b>skipped</b> (a JUnit assumption) with the same message.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerTestResource.class)
+@TestProfile(DashboardBrowserTest.OwnPair.class)
+class DashboardBrowserTest {
+
+    static final String FIRST = "distilbert-base";
+    static final String SECOND = "distilbert-sst2";
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path SCREENSHOT = Path.of("target", "dashboard-screenshot.png");
+    private static final Path SCREENSHOT_DARK = Path.of("target", "dashboard-screenshot-dark.png");
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int LAYERS = 4;
+    private static final int DIM = 6;
+    private static final int WAVE = 60;
+    private static final String DASH = "\u2014";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Own checkpoint names, hence own topics; own consumer group; any free HTTP port (shared machines). */
+    public static class OwnPair implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("cka.first", FIRST, "cka.second", SECOND,
+                    "mp.messaging.incoming.activations.group.id", "ckastream-cka-dashboard-test",
+                    "quarkus.http.test-port", "0");
+        }
+    }
+
+    private static ChromeDriverService service;
+    private static ChromeDriver driver;
+    private static Path profileDir;
+
+    @TestHTTPResource("/")
+    URL page;
+
+    @BeforeEach
+    void startBrowser() throws IOException {
+        String missing = Stream.of(CHROMIUM, CHROMEDRIVER).filter(p -> !Files.isExecutable(p)).map(Path::toString)
+                .reduce((a, b) -> a + ", " + b).orElse(null);
+        if (missing != null) {
+            String message = missing + " not installed: run deploy/install-prerequisites (Debian's chromium and "
+                    + "chromium-driver) for the dashboard browser test";
+            if (System.getenv("CI") != null) {
+                fail(message);
+            }
+            assumeTrue(false, message);
+        }
+        profileDir = Files.createTempDirectory("ckastream-chromium-profile");
+        Files.createDirectories(SCREENSHOT.getParent());
+        service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .withLogFile(new File("target/chromedriver.log"))
+                .build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-default-apps", "--disable-extensions", "--lang=en-US", "--hide-scrollbars",
+                "--force-device-scale-factor=1", "--window-size=1440,1000",
+                "--user-data-dir=" + profileDir.toAbsolutePath());
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().pageLoadTimeout(TIMEOUT).scriptTimeout(Duration.ofSeconds(10));
+    }
+
+    @AfterEach
+    void stopBrowser() throws IOException {
+        if (driver != null) {
+            driver.quit();
+            driver = null;
+        }
+        if (service != null) {
+            service.stop();
+            service = null;
+        }
+        if (profileDir != null) {
+            try (Stream<Path> files = Files.walk(profileDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void pageShowsTheLiveScoresAsServedAtScores() throws Exception {
+        long started = System.nanoTime();
+        try {
+            driver.get(page.toString());
+            // The first event is the current state: nothing counted yet.
+            Map<String, Object> first = await("the page's first update", () -> {
+                Map<String, Object> s = snapshot();
+                return updates(s) >= 1 ? s : null;
+            });
+            assertEquals("0", value(first, "reviews"), "before any review: " + first);
+            assertTrue(title(first).contains(FIRST) && title(first).contains(SECOND), "title names the pair: " + first);
+
+            List<Review> reviews = reviews();
+            try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                send(producer, reviews.subList(0, WAVE));
+                await("the page to count the first wave", () -> {
+                    Map<String, Object> s = snapshot();
+                    return String.valueOf(WAVE).equals(value(s, "reviews")) ? s : null;
+                });
+                send(producer, reviews.subList(WAVE, 2 * WAVE));
+            }
+
+            // Settled: the final count with probes trained, and the page showing the very record /scores serves.
+            record Settled(JsonNode scores, Map<String, Object> page) {
+            }
+            Settled settled = await("the page to show the final scores of /scores", () -> {
+                JsonNode before = scores();
+                if (before.get("reviews").asLong() != 2 * WAVE || !probesTrained(before)) {
+                    return null;
+                }
+                Map<String, Object> s = snapshot();
+                JsonNode after = scores();
+                String at = after.get("updatedAt").asText();
+                return at.equals(before.get("updatedAt").asText()) && at.equals(value(s, "updated-at"))
+                        ? new Settled(after, s) : null;
+            });
+            JsonNode scores = settled.scores();
+            Map<String, Object> shown = settled.page();
+
+            assertTrue(updates(shown) >= 2, "at least two updates: " + updates(shown));
+            assertEquals("live", shown.get("connection"), "connection state");
+            assertEquals(LAYERS, scores.get("layers").asInt());
+
+            // Summary strip.
+            assertCount(shown, "reviews", scores.get("reviews"));
+            assertCount(shown, "labeled", scores.get("labeled"));
+            assertCount(shown, "pending", scores.get("pending"));
+            assertCount(shown, "dead-letters", scores.get("deadLetters"));
+            assertCount(shown, "train-reviews", scores.get("probe").get("trainReviews"));
+            assertCount(shown, "test-reviews", scores.get("probe").get("testReviews"));
+            assertNumber(summary(shown, "rate"), scores.get("reviewsPerSecond"), 1, "rate");
+            assertEquals(scores.get("updatedAt").asText(), value(shown, "updated-at"));
+            assertEquals(scores.get("updatedAt").asText().substring(11, 19) + " UTC", summary(shown, "updated-at").get(1));
+
+            // Per-layer table.
+            List<Map<String, Object>> rows = rows(shown);
+            assertEquals(LAYERS, rows.size(), "one row per layer");
+            for (int i = 0; i < LAYERS; i++) {
+                Map<String, Object> row = rows.get(i);
+                assertEquals(String.valueOf(i), row.get("layer"));
+                JsonNode pa = scores.get("probe").get(FIRST).get(i);
+                JsonNode pb = scores.get("probe").get(SECOND).get(i);
+                assertNumber(cell(row, "cka"), scores.get("cka").get(i).get(i), 4, "layer " + i + " CKA");
+                assertNumber(cell(row, "ckaDebiased"), scores.get("ckaDebiased").get(i).get(i), 4, "layer " + i + " debiased CKA");
+                assertNumber(cell(row, "probeFirst"), pa, 3, "layer " + i + " probe " + FIRST);
+                assertNumber(cell(row, "probeSecond"), pb, 3, "layer " + i + " probe " + SECOND);
+                double delta = pb.asDouble() - pa.asDouble();
+                assertEquals(delta, Double.parseDouble(cell(row, "probeDelta").get(0)), "layer " + i + " Δ value");
+                assertEquals(signed(delta, 3), cell(row, "probeDelta").get(1), "layer " + i + " Δ text");
+                String status = scores.get("status").get(i).asText();
+                assertEquals(List.of(status, status), cell(row, "status"), "layer " + i + " status");
+            }
+
+            // Heatmap: layers x layers cells, each the full-precision plain CKA; the diagonal chart: two series.
+            @SuppressWarnings("unchecked")
+            List<List<Object>> cells = (List<List<Object>>) shown.get("heatmap");
+            assertEquals(LAYERS * LAYERS, cells.size(), "heatmap cells");
+            for (List<Object> c : cells) {
+                int i = Integer.parseInt((String) c.get(0));
+                int j = Integer.parseInt((String) c.get(1));
+                assertEquals(scores.get("cka").get(i).get(j).asDouble(), Double.parseDouble((String) c.get(2)),
+                        "heatmap " + i + "," + j);
+            }
+            assertEquals(2L * LAYERS, ((Number) shown.get("points")).longValue(), "diagonal chart points");
+            assertEquals(2L, ((Number) shown.get("lines")).longValue(), "diagonal chart series");
+
+            // The heatmap's estimator toggle: debiased, then back to plain (what the screenshot shows).
+            driver.findElement(By.cssSelector("label:has(input[name='heatmap-kind'][value='ckaDebiased'])")).click();
+            assertHeatmap(scores.get("ckaDebiased"), "debiased heatmap");
+            driver.findElement(By.cssSelector("label:has(input[name='heatmap-kind'][value='cka'])")).click();
+            assertHeatmap(scores.get("cka"), "plain heatmap");
+        } finally {
+            screenshot();
+            System.out.printf(Locale.ROOT, "DashboardBrowserTest: page checked in %.1f s; screenshot %s%n",
+                    (System.nanoTime() - started) / 1e9, SCREENSHOT.toAbsolutePath());
+        }
+    }
+
+    /** Every heatmap cell (rows x columns) against {@code matrix}, at full precision. */
+    private static void assertHeatmap(JsonNode matrix, String what) {
+        List<WebElement> cells = driver.findElements(By.cssSelector("#heatmap rect.cell"));
+        assertEquals(LAYERS * LAYERS, cells.size(), what + " cells");
+        for (WebElement c : cells) {
+            int i = Integer.parseInt(c.getDomAttribute("data-row"));
+            int j = Integer.parseInt(c.getDomAttribute("data-col"));
+            assertEquals(matrix.get(i).get(j).asDouble(), Double.parseDouble(c.getDomAttribute("data-value")),
+                    what + " " + i + "," + j);
+        }
+    }
+
+    // ---- what the page shows ----------------------------------------------------------------------------------
+
+    /** Everything the assertions read, in one script run: one consistent rendering. */
+    private static Map<String, Object> snapshot() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> s = (Map<String, Object>) ((JavascriptExecutor) driver).executeScript("""
+                const pair = (n) => n ? [n.dataset.value, n.innerText.trim()] : null;
+                const summary = {};
+                for (const id of ['reviews', 'labeled', 'rate', 'pending', 'dead-letters', 'train-reviews',
+                                  'test-reviews', 'updated-at']) {
+                  summary[id] = pair(document.getElementById(id));
+                }
+                const rows = [...document.querySelectorAll('#layers-body tr[data-layer]')].map((tr) => {
+                  const row = { layer: tr.dataset.layer };
+                  tr.querySelectorAll('td[data-col]').forEach((td) => { row[td.dataset.col] = pair(td); });
+                  return row;
+                });
+                const heatmap = [...document.querySelectorAll('#heatmap rect.cell')]
+                  .map((r) => [r.dataset.row, r.dataset.col, r.dataset.value]);
+                return {
+                  updates: document.body.dataset.updates,
+                  connection: document.body.dataset.connection,
+                  title: document.getElementById('title').innerText,
+                  summary, rows, heatmap,
+                  points: document.querySelectorAll('#diagonal-chart .series .point').length,
+                  lines: document.querySelectorAll('#diagonal-chart .series .line').length,
+                };
+                """);
+        return s;
+    }
+
+    private static int updates(Map<String, Object> s) {
+        return Integer.parseInt((String) s.get("updates"));
+    }
+
+    private static String title(Map<String, Object> s) {
+        return (String) s.get("title");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> summary(Map<String, Object> s, String id) {
+        return (List<String>) ((Map<String, Object>) s.get("summary")).get(id);
+    }
+
+    private static String value(Map<String, Object> s, String id) {
+        return summary(s, id).get(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> rows(Map<String, Object> s) {
+        return (List<Map<String, Object>>) s.get("rows");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> cell(Map<String, Object> row, String column) {
+        return (List<String>) row.get(column);
+    }
+
+    private static void assertCount(Map<String, Object> shown, String id, JsonNode expected) {
+        assertEquals(expected.asText(), value(shown, id), id + " value");
+        assertEquals(String.format(Locale.US, "%,d", expected.asLong()), summary(shown, id).get(1), id + " text");
+    }
+
+    /** [data-value, text] against a JSON number or null. */
+    private static void assertNumber(List<String> shown, JsonNode expected, int digits, String what) {
+        if (expected == null || expected.isNull()) {
+            assertEquals(List.of("null", DASH), shown, what);
+            return;
+        }
+        assertEquals(expected.asDouble(), Double.parseDouble(shown.get(0)), what + " value");
+        assertEquals(fixed(expected.asDouble(), digits), shown.get(1), what + " text");
+    }
+
+    /** The page's formatting: half-up on the exact binary value (as Number#toFixed), U+2212 for negatives. */
+    static String fixed(double x, int digits) {
+        String s = new BigDecimal(Math.abs(x)).setScale(digits, RoundingMode.HALF_UP).toPlainString();
+        return x < 0 && s.chars().anyMatch(c -> c >= '1' && c <= '9') ? "\u2212" + s : s;
+    }
+
+    static String signed(double x, int digits) {
+        String s = fixed(x, digits);
+        return x > 0 && s.chars().anyMatch(c -> c >= '1' && c <= '9') ? "+" + s : s;
+    }
+
+    /**
+     * The whole page (not only the window) to {@link #SCREENSHOT}, then the same in the dark colour scheme beside
+     * it. Never masks the test's own outcome: a failure here is only logged.
+     */
+    private static void screenshot() {
+        if (driver == null) {
+            return;
+        }
+        try {
+            Number height = (Number) driver.executeScript("return document.documentElement.scrollHeight");
+            driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 1440, "height",
+                    Math.min(4000, height.intValue()), "deviceScaleFactor", 1, "mobile", false));
+            save(SCREENSHOT);
+            driver.executeCdpCommand("Emulation.setEmulatedMedia",
+                    Map.of("features", List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+            save(SCREENSHOT_DARK);
+        } catch (RuntimeException | IOException e) {
+            System.err.println("DashboardBrowserTest: no screenshot: " + e);
+        }
+    }
+
+    private static void save(Path target) throws IOException {
+        File shot = driver.getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    // ---- the service ------------------------------------------------------------------------------------------
+
+    private static JsonNode scores() {
+        try {
+            return JSON.readTree(given().get("/scores").then().statusCode(200).extract().asString());
+        } catch (IOException e) {
+            throw new AssertionError("/scores is not JSON", e);
+        }
+    }
+
+    private static boolean probesTrained(JsonNode scores) {
+        for (String name : List.of(FIRST, SECOND)) {
+            JsonNode accuracies = scores.get("probe").get(name);
+            if (accuracies.size() != LAYERS) {
+                return false;
+            }
+            for (JsonNode a : accuracies) {
+                if (a.isNull()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Polls until {@code probe} answers non-null; fails with {@code what} after {@link #TIMEOUT}. */
+    private static <T> T await(String what, Supplier<T> probe) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            T result = probe.get();
+            if (result != null) {
+                return result;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + TIMEOUT.toSeconds() + " s waiting for " + what + "; page: " + snapshot()
+                        + "; /scores: " + scores());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    // ---- activation records -----------------------------------------------------------------------------------
+
+    /** Pooled activations of one review, both checkpoints, layer-major. */
+    private record Review(String id, int label, float[] first, float[] second) {
+    }
+
+    /**
+     * Layer 0 identical, layer 1 a scaled copy with a little noise, layer 2 a noisier copy, layer 3 unrelated but
+     * still carrying the label: different statuses, and probes with something to find on every layer.
+     */
+    private static List<Review> reviews() {
+        Random random = new Random(11);
+        List<Review> reviews = new ArrayList<>();
+        for (int r = 0; r < 2 * WAVE; r++) {
+            int label = r % 2;
+            float[] a = new float[LAYERS * DIM];
+            float[] b = new float[LAYERS * DIM];
+            for (int k = 0; k < a.length; k++) {
+                int layer = k / DIM;
+                int d = k % DIM;
+                a[k] = (float) (random.nextGaussian() + (d == 1 ? 2.5 * label : 0));
+                b[k] = switch (layer) {
+                    case 0 -> a[k];
+                    case 1 -> (float) (2 * a[k] + 0.15 * random.nextGaussian());
+                    case 2 -> (float) (a[k] + 0.45 * random.nextGaussian());
+                    default -> (float) (random.nextGaussian() + (d == 3 ? 2.5 * label : 0));
+                };
+            }
+            reviews.add(new Review("dash-" + r, label, a, b));
+        }
+        long test = reviews.stream().filter(r -> ProbeSplit.isTestReview(r.id())).count();
+        assertTrue(test >= 8 && reviews.size() - test >= 40, "probe split of the test data: " + test + " test reviews");
+        return reviews;
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", KafkaBrokerTestResource.broker().bootstrapServers());
+        p.put("acks", "all");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, List<Review> reviews) throws Exception {
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+        for (Review r : reviews) {
+            sent.add(producer.send(record("activations." + FIRST, r, r.first(), "fp-base")));
+            sent.add(producer.send(record("activations." + SECOND, r, r.second(), "fp-sst2")));
+        }
+        producer.flush();
+        for (var f : sent) {
+            f.get();
+        }
+    }
+
+    private static ProducerRecord<byte[], byte[]> record(String topic, Review r, float[] values, String model) {
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.asFloatBuffer().put(values);
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("layers", ascii(LAYERS));
+        headers.add("dim", ascii(DIM));
+        headers.add("tokens", ascii(24));
+        headers.add("label", ascii(r.label()));
+        headers.add("model", ascii(model));
+        return new ProducerRecord<>(topic, null, r.id().getBytes(StandardCharsets.UTF_8), buffer.array(), headers);
+    }
+
+    private static byte[] ascii(Object value) {
+        return value.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+}
