@@ -134,7 +134,8 @@ public final class ProgressReporter implements AutoCloseable {
                 eta = (total - sentNow) / sendRate;
             }
         }
-        return format(sentNow, total, scoredNow, sendRate, eta, waitingForScores);
+        // While waiting for the scores, the rate that matters is the scoring rate.
+        return format(sentNow, total, scoredNow, waitingForScores ? scoreRate : sendRate, eta, waitingForScores);
     }
 
     static String format(long sent, Long total, Long scored, double rate, Double etaSeconds, boolean waiting) {
