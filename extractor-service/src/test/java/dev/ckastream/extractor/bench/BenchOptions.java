@@ -10,11 +10,11 @@ final class BenchOptions {
 
     static final String USAGE = """
             usage: deploy/bench-extractor [options]
-              --reviews N        reviews measured per run (default 512)
+              --reviews N        reviews measured per run (default 256)
               --max-tokens T     truncation, special tokens included (default 256)
               --data PATH        imdb-test.jsonl.gz, or the folder holding it (default ../shared/data)
               --warmup W         reviews sent end to end before measuring, not counted (default 32)
-              --rounds R         end-to-end runs; runs alternate bare, e2e, bare, ... (R e2e, R+1 bare; default 1)
+              --rounds R         end-to-end runs; runs alternate bare, e2e, bare, ... (R e2e, R+1 bare; default 2)
               --seed S           shuffle seed (default 42)
               --threads K        ONNX Runtime intra-op threads for both sides; 0 = ORT's default (default 0)
               --token-budget B   micro-batch token budget for both sides (default 8192, the service default)
@@ -27,11 +27,11 @@ final class BenchOptions {
               --plan-only        tokenize and print the batching plan (tokens, padding), run nothing
             """;
 
-    int reviews = 512;
+    int reviews = 256;
     int maxTokens = 256;
     Path data = Path.of("../shared/data");
     int warmup = 32;
-    int rounds = 1;
+    int rounds = 2;
     long seed = 42;
     int threads = 0;
     int tokenBudget = 8192;

@@ -224,6 +224,7 @@ public final class ExtractorBench {
             int index) throws Exception {
         long nanos = 0;
         List<String> per = new ArrayList<>();
+        per.add("load " + loadAverage().split(" ")[0]);
         for (int c = 0; c < loops.size(); c++) {
             long n = loops.get(c).run(batches.get(c));
             nanos += n;
@@ -265,8 +266,8 @@ public final class ExtractorBench {
             batches.add(String.format(Locale.ROOT, "%s %.0f (mean %.1f reviews)", e.getKey(), count,
                     (e.getValue()[2] - b[2]) / Math.max(1, count)));
         }
-        String note = String.format(Locale.ROOT, "produced in %.2f s, first record %.2f s; extractor in ORT %.2f s"
-                        + " (%.0f%% of wall); micro-batches %s", (produced - t0) / 1e9, (round.firstArrival - t0) / 1e9,
+        String note = String.format(Locale.ROOT, "load %s; produced in %.2f s, first record %.2f s; extractor in ORT %.2f s"
+                        + " (%.0f%% of wall); micro-batches %s", loadAverage().split(" ")[0], (produced - t0) / 1e9, (round.firstArrival - t0) / 1e9,
                 ortSeconds, 100 * ortSeconds / seconds, String.join(", ", batches));
         Run run = new Run(prefix.startsWith("e2e") ? "e2e  #" + prefix.substring(3) : prefix, reviews.size(),
                 round.tokens.get(), seconds, note);
