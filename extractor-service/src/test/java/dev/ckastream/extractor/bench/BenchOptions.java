@@ -14,7 +14,7 @@ final class BenchOptions {
               --max-tokens T     truncation, special tokens included (default 256)
               --data PATH        imdb-test.jsonl.gz, or the folder holding it (default ../shared/data)
               --warmup W         reviews sent end to end before measuring, not counted (default 32)
-              --rounds R         end-to-end runs; runs alternate bare, e2e, bare, ... (R e2e, R+1 bare; default 2)
+              --rounds R         end-to-end runs; runs alternate bare, e2e, bare, ... (R e2e, R+1 bare; default 3)
               --seed S           shuffle seed (default 42)
               --threads K        ONNX Runtime intra-op threads for both sides; 0 = ORT's default (default 0)
               --token-budget B   micro-batch token budget for both sides (default 8192, the service default)
@@ -31,7 +31,7 @@ final class BenchOptions {
     int maxTokens = 256;
     Path data = Path.of("../shared/data");
     int warmup = 32;
-    int rounds = 2;
+    int rounds = 3;
     long seed = 42;
     int threads = 0;
     int tokenBudget = 8192;

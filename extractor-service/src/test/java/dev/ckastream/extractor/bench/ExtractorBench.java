@@ -300,6 +300,14 @@ public final class ExtractorBench {
         System.out.printf(Locale.ROOT, "%-14s %8d %9d %9.2f %10.2f %10.1f%n", "median e2e", reviews, tokens, e2e,
                 reviews / e2e, tokens / e2e);
         System.out.printf(Locale.ROOT, "ratio e2e/bare (throughput, medians): %.3f   (target >= 0.9)%n", bare / e2e);
+        // Drift-robust view: each e2e run against the mean of the bare runs right before and after it.
+        List<String> pairs = new ArrayList<>();
+        double[] pr = new double[(runs.size() - 1) / 2];
+        for (int i = 1, k = 0; i + 1 < runs.size(); i += 2, k++) {
+            pr[k] = (runs.get(i - 1).seconds() + runs.get(i + 1).seconds()) / 2 / runs.get(i).seconds();
+            pairs.add(String.format(Locale.ROOT, "%.3f", pr[k]));
+        }
+        System.out.printf(Locale.ROOT, "ratio per e2e run vs its neighbouring bare runs: %s, median %.3f%n", pairs, median(pr));
         System.out.printf(Locale.ROOT, "tokens: real (unpadded) tokens summed over both checkpoints; reviews: each through"
                 + " both checkpoints; load average %s (after)%n", loadAverage());
     }
