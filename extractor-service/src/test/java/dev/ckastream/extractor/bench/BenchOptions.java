@@ -1,0 +1,100 @@
+package dev.ckastream.extractor.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Command-line options of {@link ExtractorBench} (see {@link #USAGE}). */
+final class BenchOptions {
+
+    static final String USAGE = """
+            usage: deploy/bench-extractor [options]
+              --reviews N        reviews measured per run (default 256)
+              --max-tokens T     truncation, special tokens included (default 256)
+              --data PATH        imdb-test.jsonl.gz, or the folder holding it (default ../shared/data)
+              --warmup W         reviews sent end to end before measuring, not counted (default 32)
+              --rounds R         end-to-end runs; runs alternate bare, e2e, bare, ... (R e2e, R+1 bare; default 3)
+              --seed S           shuffle seed (default 42)
+              --threads K        ONNX Runtime intra-op threads for both sides; 0 = ORT's default (default 0)
+              --token-budget B   micro-batch token budget for both sides (default 8192, the service default)
+              --max-batch M      most reviews per micro-batch for both sides (default 64, the service default)
+              --jar PATH         the packaged extractor (default extractor-service/target/quarkus-app/quarkus-run.jar)
+              --extractor-opt X  extra JVM option for the extractor process, repeatable
+                                 (e.g. --extractor-opt -Dmp.messaging.incoming.reviews.max.poll.records=512)
+              --work-dir DIR     broker data and extractor log (default: a temporary folder, deleted unless --keep)
+              --keep             keep the work folder
+              --plan-only        tokenize and print the batching plan (tokens, padding), run nothing
+            """;
+
+    int reviews = 256;
+    int maxTokens = 256;
+    Path data = Path.of("../shared/data");
+    int warmup = 32;
+    int rounds = 3;
+    long seed = 42;
+    int threads = 0;
+    int tokenBudget = 8192;
+    int maxBatch = 64;
+    Path jar = Path.of("extractor-service/target/quarkus-app/quarkus-run.jar");
+    List<String> extractorOpts = new ArrayList<>();
+    Path workDir;
+    boolean keep;
+    boolean planOnly;
+
+    static BenchOptions parse(String[] args) {
+        BenchOptions o = new BenchOptions();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                System.out.print(USAGE);
+                System.exit(0);
+            }
+            if (a.equals("--keep") || a.equals("--plan-only")) {
+                o.keep |= a.equals("--keep");
+                o.planOnly |= a.equals("--plan-only");
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(a + " needs a value\n" + USAGE);
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--reviews" -> o.reviews = positive(a, v);
+                case "--max-tokens" -> o.maxTokens = positive(a, v);
+                case "--data" -> o.data = Path.of(v);
+                case "--warmup" -> o.warmup = Integer.parseInt(v);
+                case "--rounds" -> o.rounds = positive(a, v);
+                case "--seed" -> o.seed = Long.parseLong(v);
+                case "--threads" -> o.threads = Integer.parseInt(v);
+                case "--token-budget" -> o.tokenBudget = positive(a, v);
+                case "--max-batch" -> o.maxBatch = positive(a, v);
+                case "--jar" -> o.jar = Path.of(v);
+                case "--extractor-opt" -> o.extractorOpts.add(v);
+                case "--work-dir" -> o.workDir = Path.of(v);
+                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+            }
+        }
+        if (o.maxTokens < 2) {
+            throw new IllegalArgumentException("--max-tokens must be at least 2");
+        }
+        if (o.warmup < 0 || o.threads < 0) {
+            throw new IllegalArgumentException("--warmup and --threads must be >= 0");
+        }
+        return o;
+    }
+
+    /** The data file: --data itself, or imdb-test.jsonl.gz inside it; null if absent. */
+    Path dataFile() {
+        Path f = Files.isDirectory(data) ? data.resolve("imdb-test.jsonl.gz") : data;
+        return Files.isReadable(f) ? f : null;
+    }
+
+    private static int positive(String name, String v) {
+        int n = Integer.parseInt(v);
+        if (n < 1) {
+            throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+        return n;
+    }
+}

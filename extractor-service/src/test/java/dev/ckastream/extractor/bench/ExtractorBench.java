@@ -1,0 +1,407 @@
+package dev.ckastream.extractor.bench;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import ai.onnxruntime.OrtEnvironment;
+import dev.ckastream.deploy.broker.EmbeddedKafkaBroker;
+import dev.ckastream.deploy.feed.JsonlReviewReader;
+import dev.ckastream.extractor.batch.MicroBatcher;
+import dev.ckastream.extractor.contract.Review;
+import dev.ckastream.extractor.contract.Topics;
+import dev.ckastream.extractor.model.CheckpointFiles;
+import dev.ckastream.extractor.tokenize.ReviewTokenizer;
+import dev.ckastream.extractor.tokenize.TokenizedReview;
+
+/**
+ * End-to-end extractor throughput (Kafka in → both checkpoints → Kafka out, the packaged service as its own
+ * process) against a bare ONNX Runtime loop over the same tokenized, identically micro-batched reviews, in the
+ * same run, alternating bare / e2e / bare / ... so that drift shows. Run through {@code deploy/bench-extractor}.
+ *
+ * <p>Not a test: a command. Exit 0 also when the shared data is absent (it says "skipped" and why).
+ */
+public final class ExtractorBench {
+
+    /** The checkpoint pair, as the packaged service is configured (its application.properties). */
+    record CheckpointSpec(String name, String model, String tokenizer) {
+    }
+
+    record Run(String label, int reviews, long tokens, double seconds, String note) {
+        double reviewsPerSecond() {
+            return reviews / seconds;
+        }
+
+        double tokensPerSecond() {
+            return tokens / seconds;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchOptions o;
+        try {
+            o = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        quietLogging();
+        Path data = o.dataFile();
+        if (data == null) {
+            System.out.println("bench-extractor: skipped: IMDB data not found at " + o.data.toAbsolutePath().normalize()
+                    + " (expected imdb-test.jsonl.gz there, i.e. ../shared/data from the repository root; pass --data PATH)");
+            return;
+        }
+        int code = new ExtractorBench().run(o, data);
+        System.exit(code);
+    }
+
+    private int run(BenchOptions o, Path data) throws Exception {
+        List<CheckpointSpec> specs = checkpointPair();
+        List<Review> all = readReviews(data);
+        if (o.warmup + o.reviews > all.size()) {
+            throw new IllegalArgumentException("asked for " + (o.warmup + o.reviews) + " reviews, " + data + " has "
+                    + all.size());
+        }
+        Collections.shuffle(all, new Random(o.seed));
+        List<Review> warm = all.subList(0, o.warmup);
+        List<Review> measured = all.subList(o.warmup, o.warmup + o.reviews);
+
+        System.out.printf(Locale.ROOT, "ckastream extractor benchmark%n");
+        System.out.printf(Locale.ROOT, "  data        %s: %d reviews measured, %d warm-up (shuffled, seed %d)%n",
+                data, measured.size(), warm.size(), o.seed);
+        System.out.printf(Locale.ROOT, "  machine     %d CPUs (availableProcessors), load average %s (before)%n",
+                Runtime.getRuntime().availableProcessors(), loadAverage());
+        System.out.printf(Locale.ROOT, "  onnxruntime %s, CPU; intra-op threads %s on both sides; inter-op: ORT default"
+                        + " (sequential execution)%n", OrtEnvironment.getEnvironment().getVersion(),
+                o.threads == 0 ? "0 = ORT default (one per physical core)" : Integer.toString(o.threads));
+        System.out.printf(Locale.ROOT, "  batching    token budget %d, at most %d reviews, length-sorted (MicroBatcher)%n",
+                o.tokenBudget, o.maxBatch);
+        System.out.printf(Locale.ROOT, "  checkpoints %s%n", specs.stream()
+                .map(s -> s.name() + " = " + s.model()).toList());
+
+        // Tokenize once with the service's tokenizer class and settings (truncation incl. special tokens).
+        List<List<TokenizedReview>> tokenized = new ArrayList<>();
+        long tokens = 0;
+        long tokenizeStarted = System.nanoTime();
+        for (CheckpointSpec s : specs) {
+            try (ReviewTokenizer t = ReviewTokenizer.load(CheckpointFiles.tokenizerPath(s.tokenizer()),
+                    ReviewTokenizer.effectiveMaxTokens(o.maxTokens, 512))) {
+                List<TokenizedReview> list = new ArrayList<>(measured.size());
+                for (Review r : measured) {
+                    TokenizedReview tr = t.encode(r.text());
+                    list.add(tr);
+                    tokens += tr.tokens();
+                }
+                tokenized.add(list);
+            }
+        }
+        double tokenizeSeconds = (System.nanoTime() - tokenizeStarted) / 1e9;
+        MicroBatcher batcher = new MicroBatcher(o.tokenBudget, o.maxBatch);
+        List<List<List<TokenizedReview>>> batches = new ArrayList<>();
+        long padded = 0;
+        for (List<TokenizedReview> list : tokenized) {
+            List<List<TokenizedReview>> b = batcher.split(list, TokenizedReview::tokens);
+            batches.add(b);
+            for (List<TokenizedReview> mb : b) {
+                padded += (long) mb.size() * mb.get(mb.size() - 1).tokens();
+            }
+        }
+        System.out.printf(Locale.ROOT, "  tokens      %d over both checkpoints (%.1f per review per checkpoint, %.0f%% truncated"
+                        + " to %d); tokenizing took %.2f s, outside the bare timing%n", tokens,
+                tokens / 2.0 / measured.size(), 100.0 * tokenized.get(0).stream().filter(t -> t.tokens() >= o.maxTokens).count()
+                        / measured.size(), o.maxTokens, tokenizeSeconds);
+        System.out.printf(Locale.ROOT, "  bare loop   %d + %d micro-batches over all %d reviews, padded tokens %d (%.1f%% padding);"
+                        + " output %s only, original model bytes%n", batches.get(0).size(), batches.get(1).size(),
+                measured.size(), padded, 100.0 * (padded - tokens) / padded, BareOnnxLoop.OUTPUT);
+        int poll = pollRecords(o);
+        long pollPadded = 0;
+        int pollBatches = 0;
+        for (List<TokenizedReview> list : tokenized) {
+            for (int from = 0; from < list.size(); from += poll) {
+                for (List<TokenizedReview> mb : batcher.split(list.subList(from, Math.min(list.size(), from + poll)),
+                        TokenizedReview::tokens)) {
+                    pollPadded += (long) mb.size() * mb.get(mb.size() - 1).tokens();
+                    pollBatches++;
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "  e2e         max.poll.records %d: full polls alone would give %d micro-batches, padded"
+                + " tokens %d (%.1f%% padding, %.3f x the bare loop's padded tokens)%n", poll, pollBatches, pollPadded,
+                100.0 * (pollPadded - tokens) / pollPadded, (double) pollPadded / padded);
+        if (o.planOnly) {
+            return 0;
+        }
+
+        List<BareOnnxLoop> bare = new ArrayList<>();
+        Path work = o.workDir != null ? Files.createDirectories(o.workDir) : Files.createTempDirectory("bench-extractor-");
+        EmbeddedKafkaBroker broker = null;
+        ExtractorProcess extractor = null;
+        ActivationWatcher watcher = null;
+        KafkaProducer<byte[], byte[]> producer = null;
+        List<Run> runs = new ArrayList<>();
+        try {
+            for (int c = 0; c < specs.size(); c++) {
+                BareOnnxLoop loop = new BareOnnxLoop(specs.get(c).name(), specs.get(c).model(), o.threads);
+                List<List<TokenizedReview>> b = batches.get(c);
+                loop.runBatch(b.get(0)); // warm-up: shortest and longest batch shapes
+                loop.runBatch(b.get(b.size() - 1));
+                bare.add(loop);
+            }
+
+            broker = new EmbeddedKafkaBroker(0, work.resolve("kafka")).start();
+            List<String> outTopics = specs.stream().map(s -> Topics.activations(s.name())).toList();
+            createTopics(broker.bootstrapServers(), outTopics);
+            long startup = System.nanoTime();
+            extractor = ExtractorProcess.start(o, broker.bootstrapServers(), work.resolve("extractor.log"));
+            extractor.awaitReady(Duration.ofMinutes(5));
+            System.out.printf(Locale.ROOT, "  extractor   %s ready in %.1f s (JVM + both models + self-checks; not timed);"
+                            + " log %s%n", o.jar, (System.nanoTime() - startup) / 1e9, work.resolve("extractor.log"));
+            watcher = new ActivationWatcher(broker.bootstrapServers(), outTopics);
+            watcher.awaitPositioned();
+            producer = producer(broker.bootstrapServers());
+            if (!warm.isEmpty()) {
+                e2e(producer, watcher, extractor, warm, "warm", outTopics);
+            }
+            System.out.println();
+            runs.add(bare(bare, batches, measured.size(), tokens, 1));
+            for (int r = 1; r <= o.rounds; r++) {
+                runs.add(e2e(producer, watcher, extractor, measured, "e2e" + r, outTopics));
+                runs.add(bare(bare, batches, measured.size(), tokens, r + 1));
+            }
+            for (Run run : runs) {
+                if (run.label().startsWith("e2e") && run.tokens() != tokens) {
+                    System.out.printf("WARNING: %s saw %d tokens in the records' headers, the bare loop ran %d%n",
+                            run.label(), run.tokens(), tokens);
+                }
+            }
+        } finally {
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(5));
+            }
+            if (watcher != null) {
+                watcher.close();
+            }
+            if (extractor != null) {
+                extractor.close();
+            }
+            if (broker != null) {
+                broker.stop();
+            }
+            for (BareOnnxLoop loop : bare) {
+                loop.close();
+            }
+            if (!o.keep && o.workDir == null) {
+                deleteRecursively(work);
+            }
+        }
+        report(runs, measured.size(), tokens);
+        return 0;
+    }
+
+    private static Run bare(List<BareOnnxLoop> loops, List<List<List<TokenizedReview>>> batches, int reviews, long tokens,
+            int index) throws Exception {
+        long nanos = 0;
+        List<String> per = new ArrayList<>();
+        per.add("load " + loadAverage().split(" ")[0]);
+        for (int c = 0; c < loops.size(); c++) {
+            long n = loops.get(c).run(batches.get(c));
+            nanos += n;
+            per.add(String.format(Locale.ROOT, "%s %.2f s", loops.get(c).name(), n / 1e9));
+        }
+        Run run = new Run("bare #" + index, reviews, tokens, nanos / 1e9, String.join(", ", per));
+        printRun(run);
+        return run;
+    }
+
+    private static Run e2e(KafkaProducer<byte[], byte[]> producer, ActivationWatcher watcher, ExtractorProcess extractor,
+            List<Review> reviews, String prefix, List<String> outTopics) throws Exception {
+        Set<String> expected = new HashSet<>();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(reviews.size());
+        for (Review r : reviews) {
+            Review tagged = new Review(prefix + "-" + r.id(), r.text(), r.label());
+            records.add(new ProducerRecord<>(Topics.REVIEWS, tagged.keyBytes(), tagged.toJsonBytes()));
+            for (String t : outTopics) {
+                expected.add(t + "|" + tagged.id());
+            }
+        }
+        Map<String, double[]> before = extractor.inferenceMeters();
+        ActivationWatcher.Round round = watcher.expect(expected);
+        long t0 = System.nanoTime();
+        for (ProducerRecord<byte[], byte[]> record : records) {
+            producer.send(record);
+        }
+        producer.flush();
+        long produced = System.nanoTime();
+        round.await(Duration.ofMinutes(3));
+        double seconds = (round.lastArrival - t0) / 1e9;
+        Map<String, double[]> after = extractor.inferenceMeters();
+        double ortSeconds = 0;
+        List<String> batches = new ArrayList<>();
+        for (Map.Entry<String, double[]> e : after.entrySet()) {
+            double[] b = before.getOrDefault(e.getKey(), new double[3]);
+            double count = e.getValue()[0] - b[0];
+            ortSeconds += e.getValue()[1] - b[1];
+            batches.add(String.format(Locale.ROOT, "%s %.0f (mean %.1f reviews)", e.getKey(), count,
+                    (e.getValue()[2] - b[2]) / Math.max(1, count)));
+        }
+        String note = String.format(Locale.ROOT, "load %s; produced in %.2f s, first record %.2f s; extractor in ORT %.2f s"
+                        + " (%.0f%% of wall); micro-batches %s", loadAverage().split(" ")[0], (produced - t0) / 1e9, (round.firstArrival - t0) / 1e9,
+                ortSeconds, 100 * ortSeconds / seconds, String.join(", ", batches));
+        Run run = new Run(prefix.startsWith("e2e") ? "e2e  #" + prefix.substring(3) : prefix, reviews.size(),
+                round.tokens.get(), seconds, note);
+        if (prefix.equals("warm")) {
+            System.out.printf(Locale.ROOT, "  warm-up     %d reviews end to end in %.2f s (not counted)%n", reviews.size(),
+                    seconds);
+        } else {
+            printRun(run);
+        }
+        return run;
+    }
+
+    private static void printRun(Run r) {
+        System.out.printf(Locale.ROOT, "  %-8s %7d reviews %8d tokens %8.2f s   %s%n", r.label(), r.reviews(), r.tokens(),
+                r.seconds(), r.note());
+    }
+
+    private static void report(List<Run> runs, int reviews, long tokens) {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-14s %8s %9s %9s %10s %10s%n", "run", "reviews", "tokens", "seconds", "reviews/s",
+                "tokens/s");
+        for (Run r : runs) {
+            System.out.printf(Locale.ROOT, "%-14s %8d %9d %9.2f %10.2f %10.1f%n", r.label(), r.reviews(), r.tokens(),
+                    r.seconds(), r.reviewsPerSecond(), r.tokensPerSecond());
+        }
+        double bare = median(runs.stream().filter(r -> r.label().startsWith("bare")).mapToDouble(Run::seconds).toArray());
+        double e2e = median(runs.stream().filter(r -> r.label().startsWith("e2e")).mapToDouble(Run::seconds).toArray());
+        System.out.printf(Locale.ROOT, "%-14s %8d %9d %9.2f %10.2f %10.1f%n", "median bare", reviews, tokens, bare,
+                reviews / bare, tokens / bare);
+        System.out.printf(Locale.ROOT, "%-14s %8d %9d %9.2f %10.2f %10.1f%n", "median e2e", reviews, tokens, e2e,
+                reviews / e2e, tokens / e2e);
+        System.out.printf(Locale.ROOT, "ratio e2e/bare (throughput, medians): %.3f   (target >= 0.9)%n", bare / e2e);
+        // Drift-robust view: each e2e run against the mean of the bare runs right before and after it.
+        List<String> pairs = new ArrayList<>();
+        double[] pr = new double[(runs.size() - 1) / 2];
+        for (int i = 1, k = 0; i + 1 < runs.size(); i += 2, k++) {
+            pr[k] = (runs.get(i - 1).seconds() + runs.get(i + 1).seconds()) / 2 / runs.get(i).seconds();
+            pairs.add(String.format(Locale.ROOT, "%.3f", pr[k]));
+        }
+        System.out.printf(Locale.ROOT, "ratio per e2e run vs its neighbouring bare runs: %s, median %.3f%n", pairs, median(pr));
+        System.out.printf(Locale.ROOT, "tokens: real (unpadded) tokens summed over both checkpoints; reviews: each through"
+                + " both checkpoints; load average %s (after)%n", loadAverage());
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length == 0 ? Double.NaN : s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    // ---------------------------------------------------------------- set-up helpers
+
+    private static List<CheckpointSpec> checkpointPair() throws Exception {
+        Properties p = new Properties();
+        try (InputStream in = ExtractorBench.class.getClassLoader().getResourceAsStream("application.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("extractor-service's application.properties is not on the classpath");
+            }
+            p.load(in);
+        }
+        List<CheckpointSpec> specs = new ArrayList<>();
+        for (String which : List.of("first", "second")) {
+            specs.add(new CheckpointSpec(p.getProperty("extractor." + which + ".name"),
+                    p.getProperty("extractor." + which + ".model"), p.getProperty("extractor." + which + ".tokenizer")));
+        }
+        return specs;
+    }
+
+    /** The extractor's max.poll.records: an --extractor-opt override, else its application.properties. */
+    private static int pollRecords(BenchOptions o) throws Exception {
+        String key = "mp.messaging.incoming.reviews.max.poll.records";
+        for (String opt : o.extractorOpts) {
+            if (opt.startsWith("-D" + key + "=")) {
+                return Integer.parseInt(opt.substring(key.length() + 3));
+            }
+        }
+        Properties p = new Properties();
+        try (InputStream in = ExtractorBench.class.getClassLoader().getResourceAsStream("application.properties")) {
+            p.load(in);
+        }
+        return Integer.parseInt(p.getProperty(key, "500"));
+    }
+
+    private static List<Review> readReviews(Path data) throws Exception {
+        List<Review> out = new ArrayList<>();
+        try (JsonlReviewReader reader = new JsonlReviewReader(data, data.toString().endsWith(".gz"))) {
+            reader.forEachRemaining(r -> out.add(new Review(r.id(), r.text(), r.label())));
+        }
+        return out;
+    }
+
+    private static void createTopics(String bootstrap, List<String> outTopics) throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(p)) {
+            List<NewTopic> topics = new ArrayList<>();
+            topics.add(new NewTopic(Topics.REVIEWS, 1, (short) 1));
+            topics.add(new NewTopic(Topics.REVIEWS_DLQ, 1, (short) 1));
+            outTopics.forEach(t -> topics.add(new NewTopic(t, 1, (short) 1)));
+            admin.createTopics(topics).all().get();
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        return new KafkaProducer<>(p);
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return "n/a";
+        }
+    }
+
+    private static void quietLogging() {
+        java.util.logging.Logger.getLogger("").setLevel(Level.WARNING);
+        for (String name : List.of("kafka", "org.apache.kafka", "state.change.logger", "ai.djl")) {
+            java.util.logging.Logger.getLogger(name).setLevel(Level.WARNING);
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Collections.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (Exception ignored) {
+            // a temporary folder
+        }
+    }
+}
