@@ -49,7 +49,7 @@ public class ScoreBoard {
     private final BroadcastProcessor<ScoreReport> events = BroadcastProcessor.create();
     private final AtomicBoolean changed = new AtomicBoolean(true);
     private volatile ScoreReport latest;
-    private long reviewsAtLastEmit;
+    private volatile long reviewsAtLastEmit;
     private long nanosAtLastEmit = System.nanoTime();
     private double rate;
 
