@@ -46,6 +46,8 @@ public final class LayerExtraction {
                 }
                 try {
                     tokenized.add(new Tokenized(review, r, checkpoint.tokenize(review.text())));
+                } catch (Checkpoint.Closed stopping) {
+                    throw stopping; // not the reviews' fault: the batch stays uncommitted and is read again
                 } catch (RuntimeException e) {
                     failures[r] = "tokenizer-failed: " + checkpoint.name() + ": " + e.getMessage();
                 }
@@ -69,6 +71,8 @@ public final class LayerExtraction {
         long started = System.nanoTime();
         try {
             pooled = checkpoint.pool(batch.stream().map(t -> t.tokens).toList());
+        } catch (Checkpoint.Closed stopping) {
+            throw stopping;
         } catch (RuntimeException e) {
             if (batch.size() > 1) { // find the review that breaks the batch; the others still go through
                 for (Tokenized single : batch) {
