@@ -85,5 +85,11 @@ public interface ExtractorConfig {
         /** Most reviews accepted in one {@code POST /reviews}. */
         @WithDefault("10000")
         int maxReviewsPerRequest();
+
+        /**
+         * Bearer token that {@code POST /reviews} requires ({@code Authorization: Bearer <token>}); when unset,
+         * only requests from loopback addresses are accepted. Never logged.
+         */
+        Optional<String> token();
     }
 }

@@ -11,9 +11,12 @@ import java.util.concurrent.CompletableFuture;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -29,18 +32,25 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 
 /**
  * {@code POST /reviews}: one review as a JSON object, or many as JSONL (one object per line). All reviews
  * are validated first; if any is invalid nothing is produced and the answer is 400 naming the line and
  * why. Valid reviews go to {@code reviews} keyed by id; the answer (202) comes once the broker has them.
- * Bodies above {@code quarkus.http.limits.max-body-size} get 413 from the HTTP layer.
+ * Bodies above {@code quarkus.http.limits.max-body-size} get 413 from the HTTP layer. Who may post is
+ * {@link IngestAccess}'s decision: 401 without the configured bearer token, 403 from a non-loopback address
+ * when no token is configured.
  */
 @Path("/reviews")
 public class ReviewIngestResource {
 
     @Inject
     ExtractorConfig config;
+
+    @Inject
+    IngestAccess access;
 
     @Inject
     @Channel("reviews-in")
@@ -51,7 +61,25 @@ public class ReviewIngestResource {
     @Consumes({ MediaType.APPLICATION_JSON, "application/x-ndjson", "application/jsonl", MediaType.TEXT_PLAIN })
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
-    public Response ingest(byte[] body) {
+    public Response ingest(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context HttpServerRequest request) {
+        SocketAddress peer = request.remoteAddress();
+        switch (access.decide(authorization, peer == null ? null : peer.hostAddress())) {
+            case UNAUTHORIZED -> {
+                return Response.status(Response.Status.UNAUTHORIZED).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+                        .entity(Map.of("error", "POST /reviews needs 'Authorization: Bearer <token>' with the token"
+                                + " configured as extractor.ingest.token"))
+                        .build();
+            }
+            case FORBIDDEN -> {
+                return Response.status(Response.Status.FORBIDDEN)
+                        .entity(Map.of("error", "POST /reviews is accepted from loopback addresses only while"
+                                + " extractor.ingest.token (EXTRACTOR_INGEST_TOKEN) is not set"))
+                        .build();
+            }
+            case ALLOWED -> {
+            }
+        }
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
