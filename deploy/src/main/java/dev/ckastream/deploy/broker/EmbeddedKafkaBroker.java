@@ -29,6 +29,10 @@ import org.apache.kafka.server.common.MetadataVersion;
  * bound to 127.0.0.1. Used by the integration tests (through {@code KafkaBrokerTestResource}) and by
  * {@code deploy/run-local} (through {@link #main}).
  *
+ * <p>{@link #withSaslPlain} adds a second client listener, SASL_PLAINTEXT with the PLAIN mechanism and the
+ * given users, on its own port ({@link #saslBootstrapServers()}); the PLAINTEXT listener stays for the broker's
+ * own traffic and for tests that need no credentials.
+ *
  * <p>Storage is formatted on first start; restarting on the same data directory keeps every topic
  * and committed offset, which is what the broker-outage tests rely on.
  */
@@ -41,6 +45,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int controllerPort;
     private final Path dataDirectory;
     private final Map<String, String> extraConfig;
+    private Map<String, String> saslUsers = Map.of();
+    private int saslPort = -1;
     private KafkaRaftServer server;
 
     /**
@@ -57,6 +63,33 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     public EmbeddedKafkaBroker(int port, Path dataDirectory) {
         this(port, dataDirectory, Map.of());
+    }
+
+    /**
+     * Adds a SASL_PLAINTEXT listener (mechanism PLAIN) that accepts exactly these users; call before
+     * {@link #start}. The port is picked once, so a restart keeps it.
+     *
+     * @param users user name to password; neither may contain {@code "} or {@code \} (JAAS quoting)
+     */
+    public synchronized EmbeddedKafkaBroker withSaslPlain(Map<String, String> users) {
+        if (server != null) {
+            throw new IllegalStateException("withSaslPlain must be called before start()");
+        }
+        if (users.isEmpty()) {
+            throw new IllegalArgumentException("a SASL/PLAIN listener needs at least one user");
+        }
+        users.forEach((user, password) -> {
+            if (user.isEmpty() || !user.chars().allMatch(ch -> Character.isLetterOrDigit(ch) || ch == '-' || ch == '_')
+                    || password.contains("\"") || password.contains("\\")) {
+                throw new IllegalArgumentException("SASL user names are letters, digits, - and _; passwords have no"
+                        + " quote or backslash (user " + user + ")");
+            }
+        });
+        this.saslUsers = Map.copyOf(users);
+        if (saslPort < 0) {
+            this.saslPort = freePort();
+        }
+        return this;
     }
 
     public synchronized EmbeddedKafkaBroker start() {
@@ -112,6 +145,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return HOST + ":" + port;
     }
 
+    /** The SASL_PLAINTEXT (PLAIN) listener's address; only after {@link #withSaslPlain}. */
+    public String saslBootstrapServers() {
+        if (saslPort < 0) {
+            throw new IllegalStateException("no SASL listener: call withSaslPlain(users) before start()");
+        }
+        return HOST + ":" + saslPort;
+    }
+
     public Path dataDirectory() {
         return dataDirectory;
     }
@@ -121,8 +162,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(NODE_ID));
         p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-        p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
+        String sasl = saslPort < 0 ? "" : ",SASL_PLAINTEXT://" + HOST + ":" + saslPort;
+        p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + sasl + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port + sasl);
+        if (saslPort >= 0) {
+            // The broker side of PLAIN: one user_NAME="password" option per accepted user.
+            StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+            saslUsers.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password)
+                    .append('"'));
+            p.put("sasl.enabled.mechanisms", "PLAIN");
+            p.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "PLAIN");
+            p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+        }
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
@@ -196,13 +247,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * Runs a broker until SIGTERM/Ctrl-C: {@code --port P --data-dir DIR [--config key=value ...]}.
-     * Prints {@code broker ready on 127.0.0.1:P} once clients can connect.
+     * Runs a broker until SIGTERM/Ctrl-C: {@code --port P --data-dir DIR [--config key=value ...]
+     * [--sasl-user NAME=PASSWORD ...]}. Prints {@code broker ready on 127.0.0.1:P} once clients can connect
+     * (and {@code SASL_PLAINTEXT (PLAIN) on 127.0.0.1:Q} with users; passwords are never printed).
      */
     public static void main(String[] args) throws Exception {
         int port = 9092;
         Path data = Path.of("kafka-data");
         Map<String, String> extra = new HashMap<>();
+        Map<String, String> users = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[++i]);
@@ -211,19 +264,32 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     String[] kv = args[++i].split("=", 2);
                     extra.put(kv[0], kv.length > 1 ? kv[1] : "");
                 }
+                case "--sasl-user" -> {
+                    String[] up = args[++i].split("=", 2);
+                    users.put(up[0], up.length > 1 ? up[1] : "");
+                }
                 default -> {
-                    System.err.println("usage: EmbeddedKafkaBroker [--port P] [--data-dir DIR] [--config key=value]...");
+                    System.err.println("usage: EmbeddedKafkaBroker [--port P] [--data-dir DIR] [--config key=value]..."
+                            + " [--sasl-user NAME=PASSWORD]...");
                     System.exit(2);
                 }
             }
         }
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(port, data, extra).start();
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(port, data, extra);
+        if (!users.isEmpty()) {
+            broker.withSaslPlain(users);
+        }
+        broker.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.stop();
             stopped.countDown();
         }, "broker-shutdown"));
         System.out.println("broker ready on " + broker.bootstrapServers());
+        if (!users.isEmpty()) {
+            System.out.println("SASL_PLAINTEXT (PLAIN) on " + broker.saslBootstrapServers() + " for users "
+                    + new java.util.TreeSet<>(users.keySet()));
+        }
         System.out.flush();
         stopped.await();
     }

@@ -49,6 +49,39 @@ class EmbeddedKafkaBrokerTest {
         }
     }
 
+    @Test
+    void aSaslPlainListenerAcceptsItsUsersOnly() throws Exception {
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, data).withSaslPlain(Map.of("alice", "alice-pw-1"))
+                .start()) {
+            Properties alice = sasl(broker, "alice", "alice-pw-1");
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(alice, new StringSerializer(),
+                    new StringSerializer())) {
+                producer.send(new ProducerRecord<>("through-sasl", "k", "v")).get();
+            }
+            Properties wrong = sasl(broker, "alice", "not-her-password");
+            wrong.put("max.block.ms", "5000");
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(wrong, new StringSerializer(),
+                    new StringSerializer())) {
+                var e = assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> producer.send(new ProducerRecord<>("through-sasl", "k", "v")).get());
+                assertEquals(org.apache.kafka.common.errors.SaslAuthenticationException.class, e.getCause().getClass(),
+                        String.valueOf(e.getCause()));
+            }
+            assertEquals(List.of("v"), consumeAll(broker, "through-sasl", 1));
+        }
+    }
+
+    private static Properties sasl(EmbeddedKafkaBroker broker, String user, String password) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", broker.saslBootstrapServers());
+        p.put("security.protocol", "SASL_PLAINTEXT");
+        p.put("sasl.mechanism", "PLAIN");
+        p.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                + user + "\" password=\"" + password + "\";");
+        p.put("acks", "all");
+        return p;
+    }
+
     private static void produce(EmbeddedKafkaBroker broker, String topic, List<String> values) throws Exception {
         Properties p = new Properties();
         p.put("bootstrap.servers", broker.bootstrapServers());
