@@ -18,6 +18,8 @@ import java.util.Map;
  */
 public final class ServiceProcess implements AutoCloseable {
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final Path jar;
     private final Map<String, String> env;
     private final Path log;
@@ -123,6 +125,62 @@ public final class ServiceProcess implements AutoCloseable {
         } finally {
             c.disconnect();
         }
+    }
+
+    /** The answer to a POST: status and body (the error body for 4xx/5xx). */
+    public record Answer(int status, String body) {
+    }
+
+    public Answer post(String path, String contentType, byte[] body, Map<String, String> headers) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create(url(path)).toURL().openConnection();
+        c.setConnectTimeout(1000);
+        c.setReadTimeout(30000);
+        c.setRequestMethod("POST");
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", contentType);
+        headers.forEach(c::setRequestProperty);
+        try {
+            c.getOutputStream().write(body);
+            int code = c.getResponseCode();
+            var in = code >= 400 ? c.getErrorStream() : c.getInputStream();
+            return new Answer(code, in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } finally {
+            c.disconnect();
+        }
+    }
+
+    /** The exit code once it has exited, or null while it runs. */
+    public Integer exitCode() {
+        return process != null && !process.isAlive() ? process.exitValue() : null;
+    }
+
+    /**
+     * cka-service: polls {@code GET /scores} until its {@code reviews} count satisfies {@code done}; returns that
+     * count. Fails with the log tail if it does not within the timeout or the process exits.
+     */
+    public long awaitReviews(java.util.function.LongPredicate done, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long reviews = -1;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("the service exited with " + process.exitValue() + " (reviews " + reviews
+                        + "):\n" + tail());
+            }
+            try {
+                reviews = JSON.readTree(get("/scores")).get("reviews").asLong();
+                if (done.test(reviews)) {
+                    return reviews;
+                }
+            } catch (IOException notAnsweringYet) {
+                // keep polling until the deadline
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("reviews stuck at " + reviews + " after " + timeout + ":\n" + tail());
+    }
+
+    public com.fasterxml.jackson.databind.JsonNode scores() throws IOException {
+        return JSON.readTree(get("/scores"));
     }
 
     public String tail() throws IOException {
