@@ -62,8 +62,15 @@ public final class ServiceProcess implements AutoCloseable {
     /** SIGTERM and wait. */
     public void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {
+            long started = System.nanoTime();
             process.destroy();
-            process.waitFor();
+            if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                System.out.println(log.getFileName() + ": no exit 60 s after SIGTERM, killing it");
+                process.destroyForcibly();
+                process.waitFor();
+            }
+            System.out.printf("%s: stopped (exit %d) %.1f s after SIGTERM%n", log.getFileName(), process.exitValue(),
+                    (System.nanoTime() - started) / 1e9);
         }
     }
 
