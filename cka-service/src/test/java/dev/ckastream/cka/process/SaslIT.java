@@ -113,6 +113,56 @@ class SaslIT {
         }
     }
 
+    /**
+     * Every client of the whole system through SASL: the feeder produces reviews, the extractor consumes them and
+     * produces activations, cka-service counts them; neither service logs the password.
+     */
+    @Test
+    void theWholeSystemWorksThroughSaslPlain() throws Exception {
+        String password = "pw-" + UUID.randomUUID();
+        String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"alice\" password=\""
+                + password + "\";";
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka"))
+                .withSaslPlain(Map.of("alice", password)).start()) {
+            String bootstrap = broker.saslBootstrapServers();
+            Path root = ServiceProcess.repositoryRoot();
+            Map<String, String> security = Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
+                    "KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM", "PLAIN",
+                    "KAFKA_SASL_JAAS_CONFIG", jaas);
+            Map<String, String> ckaEnv = new java.util.HashMap<>(security);
+            ckaEnv.put("CKA_STATE_DIR", work.resolve("state").toString());
+            Map<String, String> extractorEnv = new java.util.HashMap<>(security);
+            extractorEnv.put("EXTRACTOR_MAX_TOKENS", "32");
+            try (ServiceProcess cka = new ServiceProcess(root.resolve("cka-service/target/quarkus-app/quarkus-run.jar"),
+                    ckaEnv, work.resolve("cka.log")).start();
+                    ServiceProcess extractor = new ServiceProcess(
+                            root.resolve("extractor-service/target/quarkus-app/quarkus-run.jar"), extractorEnv,
+                            work.resolve("extractor.log")).start()) {
+                cka.awaitReady(Duration.ofSeconds(90));
+                extractor.awaitReady(Duration.ofSeconds(120));
+                Path reviews = work.resolve("reviews.jsonl");
+                List<String> lines = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    lines.add("{\"id\":\"sasl-review-" + i + "\",\"text\":\"Through SASL end to end, review " + i
+                            + ", " + (i % 2 == 0 ? "a fine film." : "a poor film.") + "\",\"label\":" + (i % 2) + "}");
+                }
+                Files.write(reviews, lines, StandardCharsets.UTF_8);
+                Path feederLog = work.resolve("feeder.log");
+                int exit = feed(bootstrap, reviews, jaas, feederLog);
+                assertEquals(0, exit, Files.readString(feederLog, StandardCharsets.UTF_8));
+                cka.awaitReviews(n -> n >= lines.size(), Duration.ofSeconds(90));
+                Thread.sleep(1000);
+                assertEquals(lines.size(), cka.scores().get("reviews").asLong());
+                extractor.stop();
+                cka.stop();
+                for (ServiceProcess service : List.of(cka, extractor)) {
+                    assertFalse(service.logText().contains(password), "the password is in a log:\n" + service.logText());
+                }
+                assertFalse(Files.readString(feederLog, StandardCharsets.UTF_8).contains(password));
+            }
+        }
+    }
+
     private static long awaitNonEmpty(java.util.function.LongSupplier count, ServiceProcess cka) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
