@@ -45,10 +45,10 @@ class SystemCrashIT {
             Path root = ServiceProcess.repositoryRoot();
             Map<String, String> ckaEnv = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "CKA_STATE_DIR", work.resolve("state").toString(), "CKA_SNAPSHOT_INTERVAL", "2s");
-            // Small polls, so that the stream has a middle to be killed in; offsets committed every 60 s only, so
+            // 32 tokens: inference is the cost (2 cores). Small polls, so that the stream has a middle to be killed in; offsets committed every 60 s only, so
             // that the kill leaves published but uncommitted reviews behind, which must not be counted twice.
             Map<String, String> extractorEnv = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                    "EXTRACTOR_MAX_TOKENS", "64", "MP_MESSAGING_INCOMING_REVIEWS_MAX_POLL_RECORDS", "8",
+                    "EXTRACTOR_MAX_TOKENS", "32", "MP_MESSAGING_INCOMING_REVIEWS_MAX_POLL_RECORDS", "8",
                     "MP_MESSAGING_INCOMING_REVIEWS_AUTO_COMMIT_INTERVAL_MS", "60000");
             Path extractorJar = root.resolve("extractor-service/target/quarkus-app/quarkus-run.jar");
             try (ServiceProcess cka = new ServiceProcess(root.resolve("cka-service/target/quarkus-app/quarkus-run.jar"),
