@@ -321,13 +321,7 @@ public final class ExtractorBench {
     // ---------------------------------------------------------------- set-up helpers
 
     private static List<CheckpointSpec> checkpointPair() throws Exception {
-        Properties p = new Properties();
-        try (InputStream in = ExtractorBench.class.getClassLoader().getResourceAsStream("application.properties")) {
-            if (in == null) {
-                throw new IllegalStateException("extractor-service's application.properties is not on the classpath");
-            }
-            p.load(in);
-        }
+        Properties p = serviceProperties();
         List<CheckpointSpec> specs = new ArrayList<>();
         for (String which : List.of("first", "second")) {
             specs.add(new CheckpointSpec(p.getProperty("extractor." + which + ".name"),
@@ -344,11 +338,26 @@ public final class ExtractorBench {
                 return Integer.parseInt(opt.substring(key.length() + 3));
             }
         }
-        Properties p = new Properties();
-        try (InputStream in = ExtractorBench.class.getClassLoader().getResourceAsStream("application.properties")) {
-            p.load(in);
+        return Integer.parseInt(serviceProperties().getProperty(key, "500"));
+    }
+
+    /**
+     * The packaged service's own application.properties (target/classes), not the test one that precedes it on
+     * the test classpath.
+     */
+    private static Properties serviceProperties() throws Exception {
+        var resources = ExtractorBench.class.getClassLoader().getResources("application.properties");
+        while (resources.hasMoreElements()) {
+            java.net.URL url = resources.nextElement();
+            Properties p = new Properties();
+            try (InputStream in = url.openStream()) {
+                p.load(in);
+            }
+            if (p.getProperty("extractor.first.model") != null) {
+                return p;
+            }
         }
-        return Integer.parseInt(p.getProperty(key, "500"));
+        throw new IllegalStateException("extractor-service's application.properties is not on the classpath");
     }
 
     private static List<Review> readReviews(Path data) throws Exception {
