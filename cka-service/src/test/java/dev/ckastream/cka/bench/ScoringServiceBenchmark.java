@@ -66,7 +66,7 @@ public final class ScoringServiceBenchmark {
             for (String kv : serviceEnv) {
                 env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
             }
-            Path jar = ServiceProcess.repositoryRoot().resolve("cka-service/target/quarkus-app/quarkus-run.jar");
+            Path jar = ServiceProcess.ckaJar();
             ServiceProcess cka = new ServiceProcess(jar, env, work.resolve("cka.log")).start();
             cka.awaitReady(Duration.ofSeconds(120));
             System.out.printf("cka-service ready (%s); %d pairs of %d x %d, %s%n", jar, reviews, layers, dim,

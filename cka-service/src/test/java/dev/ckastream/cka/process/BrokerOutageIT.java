@@ -49,7 +49,7 @@ class BrokerOutageIT {
         try {
             Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "CKA_STATE_DIR", work.resolve("state").toString(), "CKA_SNAPSHOT_INTERVAL", "2s");
-            Path jar = ServiceProcess.repositoryRoot().resolve("cka-service/target/quarkus-app/quarkus-run.jar");
+            Path jar = ServiceProcess.ckaJar();
             try (ServiceProcess cka = new ServiceProcess(jar, env, work.resolve("cka.log")).start()) {
                 cka.awaitReady(Duration.ofSeconds(90));
 
@@ -108,16 +108,15 @@ class BrokerOutageIT {
         int n = reviews.size();
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka")).start();
         try {
-            Path root = ServiceProcess.repositoryRoot();
             // Snapshots at the default interval: a 13 x 384 state is large, and this test does not kill cka-service.
             Map<String, String> ckaEnv = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "CKA_STATE_DIR", work.resolve("state").toString());
             Map<String, String> extractorEnv = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "EXTRACTOR_MAX_TOKENS", "64", "MP_MESSAGING_INCOMING_REVIEWS_MAX_POLL_RECORDS", "8");
-            try (ServiceProcess cka = new ServiceProcess(root.resolve("cka-service/target/quarkus-app/quarkus-run.jar"),
+            try (ServiceProcess cka = new ServiceProcess(ServiceProcess.ckaJar(),
                     ckaEnv, work.resolve("cka.log")).start();
                     ServiceProcess extractor = new ServiceProcess(
-                            root.resolve("extractor-service/target/quarkus-app/quarkus-run.jar"), extractorEnv,
+                            ServiceProcess.extractorJar(), extractorEnv,
                             work.resolve("extractor.log")).start()) {
                 cka.awaitReady(Duration.ofSeconds(90));
                 extractor.awaitReady(Duration.ofSeconds(120));

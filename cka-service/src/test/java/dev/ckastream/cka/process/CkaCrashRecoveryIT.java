@@ -38,7 +38,7 @@ class CkaCrashRecoveryIT {
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka")).start()) {
             Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "CKA_STATE_DIR", work.resolve("state").toString(), "CKA_SNAPSHOT_INTERVAL", "1s");
-            Path jar = ServiceProcess.repositoryRoot().resolve("cka-service/target/quarkus-app/quarkus-run.jar");
+            Path jar = ServiceProcess.ckaJar();
             ServiceProcess cka = new ServiceProcess(jar, env, work.resolve("cka.log")).start();
             cka.awaitReady(Duration.ofSeconds(90));
 

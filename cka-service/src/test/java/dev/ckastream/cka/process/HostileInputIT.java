@@ -100,15 +100,14 @@ class HostileInputIT {
         long badReviews = expected.values().stream().mapToLong(Long::longValue).sum();
 
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka")).start()) {
-            Path root = ServiceProcess.repositoryRoot();
             Map<String, String> ckaEnv = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "CKA_STATE_DIR", work.resolve("state").toString());
             Map<String, String> extractorEnv = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "EXTRACTOR_MAX_TOKENS", "64", "EXTRACTOR_INGEST_TOKEN", TOKEN);
-            try (ServiceProcess cka = new ServiceProcess(root.resolve("cka-service/target/quarkus-app/quarkus-run.jar"),
+            try (ServiceProcess cka = new ServiceProcess(ServiceProcess.ckaJar(),
                     ckaEnv, work.resolve("cka.log")).start();
                     ServiceProcess extractor = new ServiceProcess(
-                            root.resolve("extractor-service/target/quarkus-app/quarkus-run.jar"), extractorEnv,
+                            ServiceProcess.extractorJar(), extractorEnv,
                             work.resolve("extractor.log")).start()) {
                 cka.awaitReady(Duration.ofSeconds(90));
                 extractor.awaitReady(Duration.ofSeconds(120));

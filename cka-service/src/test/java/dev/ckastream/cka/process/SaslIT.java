@@ -53,7 +53,7 @@ class SaslIT {
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka"))
                 .withSaslPlain(Map.of("alice", password)).start()) {
             String bootstrap = broker.saslBootstrapServers();
-            Path jar = ServiceProcess.repositoryRoot().resolve("cka-service/target/quarkus-app/quarkus-run.jar");
+            Path jar = ServiceProcess.ckaJar();
             Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
                     "KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM", "PLAIN",
                     "KAFKA_SASL_JAAS_CONFIG", jaas, "CKA_STATE_DIR", work.resolve("state").toString(),
@@ -125,7 +125,6 @@ class SaslIT {
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka"))
                 .withSaslPlain(Map.of("alice", password)).start()) {
             String bootstrap = broker.saslBootstrapServers();
-            Path root = ServiceProcess.repositoryRoot();
             Map<String, String> security = Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
                     "KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM", "PLAIN",
                     "KAFKA_SASL_JAAS_CONFIG", jaas);
@@ -133,10 +132,10 @@ class SaslIT {
             ckaEnv.put("CKA_STATE_DIR", work.resolve("state").toString());
             Map<String, String> extractorEnv = new java.util.HashMap<>(security);
             extractorEnv.put("EXTRACTOR_MAX_TOKENS", "32");
-            try (ServiceProcess cka = new ServiceProcess(root.resolve("cka-service/target/quarkus-app/quarkus-run.jar"),
+            try (ServiceProcess cka = new ServiceProcess(ServiceProcess.ckaJar(),
                     ckaEnv, work.resolve("cka.log")).start();
                     ServiceProcess extractor = new ServiceProcess(
-                            root.resolve("extractor-service/target/quarkus-app/quarkus-run.jar"), extractorEnv,
+                            ServiceProcess.extractorJar(), extractorEnv,
                             work.resolve("extractor.log")).start()) {
                 cka.awaitReady(Duration.ofSeconds(90));
                 extractor.awaitReady(Duration.ofSeconds(120));

@@ -42,6 +42,16 @@ public final class ServiceProcess implements AutoCloseable {
         return p.toAbsolutePath().normalize();
     }
 
+    /** The packaged cka-service (built by {@code ./mvnw package}). */
+    public static Path ckaJar() {
+        return repositoryRoot().resolve("cka-service/target/quarkus-app/quarkus-run.jar");
+    }
+
+    /** The packaged extractor-service. */
+    public static Path extractorJar() {
+        return repositoryRoot().resolve("extractor-service/target/quarkus-app/quarkus-run.jar");
+    }
+
     public ServiceProcess start() throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-Dquarkus.http.port=" + port, "-jar", jar.toString()));

@@ -42,7 +42,6 @@ class SystemCrashIT {
         List<ObjectNode> reviews = ShortReviews.load(PER_LABEL, "crash-");
         int n = reviews.size();
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka")).start()) {
-            Path root = ServiceProcess.repositoryRoot();
             Map<String, String> ckaEnv = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "CKA_STATE_DIR", work.resolve("state").toString());
             // Small polls, so that the stream has a middle to be killed in; offsets committed every 60 s only, so
@@ -53,8 +52,8 @@ class SystemCrashIT {
                     // The killed consumer stays in the group until its session times out (45 s by default), and the
                     // restarted one gets no partition before that: 10 s keeps the test short.
                     "MP_MESSAGING_INCOMING_REVIEWS_SESSION_TIMEOUT_MS", "10000");
-            Path extractorJar = root.resolve("extractor-service/target/quarkus-app/quarkus-run.jar");
-            try (ServiceProcess cka = new ServiceProcess(root.resolve("cka-service/target/quarkus-app/quarkus-run.jar"),
+            Path extractorJar = ServiceProcess.extractorJar();
+            try (ServiceProcess cka = new ServiceProcess(ServiceProcess.ckaJar(),
                     ckaEnv, work.resolve("cka.log")).start();
                     ServiceProcess extractor = new ServiceProcess(extractorJar, extractorEnv,
                             work.resolve("extractor.log")).start()) {
