@@ -49,8 +49,7 @@ class BrokerOutageIT {
         try {
             Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "CKA_STATE_DIR", work.resolve("state").toString(), "CKA_SNAPSHOT_INTERVAL", "2s");
-            Path jar = ServiceProcess.ckaJar();
-            try (ServiceProcess cka = new ServiceProcess(jar, env, work.resolve("cka.log")).start()) {
+            try (ServiceProcess cka = ServiceProcess.startCka(env, work.resolve("cka.log"))) {
                 cka.awaitReady(Duration.ofSeconds(90));
 
                 AtomicReference<Throwable> producerFailure = new AtomicReference<>();
@@ -113,11 +112,8 @@ class BrokerOutageIT {
                     "CKA_STATE_DIR", work.resolve("state").toString());
             Map<String, String> extractorEnv = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "EXTRACTOR_MAX_TOKENS", "64", "MP_MESSAGING_INCOMING_REVIEWS_MAX_POLL_RECORDS", "8");
-            try (ServiceProcess cka = new ServiceProcess(ServiceProcess.ckaJar(),
-                    ckaEnv, work.resolve("cka.log")).start();
-                    ServiceProcess extractor = new ServiceProcess(
-                            ServiceProcess.extractorJar(), extractorEnv,
-                            work.resolve("extractor.log")).start()) {
+            try (ServiceProcess cka = ServiceProcess.startCka(ckaEnv, work.resolve("cka.log"));
+                    ServiceProcess extractor = ServiceProcess.startExtractor(extractorEnv, work.resolve("extractor.log"))) {
                 cka.awaitReady(Duration.ofSeconds(90));
                 extractor.awaitReady(Duration.ofSeconds(120));
 

@@ -38,8 +38,7 @@ class CkaCrashRecoveryIT {
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka")).start()) {
             Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "CKA_STATE_DIR", work.resolve("state").toString(), "CKA_SNAPSHOT_INTERVAL", "1s");
-            Path jar = ServiceProcess.ckaJar();
-            ServiceProcess cka = new ServiceProcess(jar, env, work.resolve("cka.log")).start();
+            ServiceProcess cka = ServiceProcess.startCka(env, work.resolve("cka.log"));
             cka.awaitReady(Duration.ofSeconds(90));
 
             Thread producer = new Thread(() -> produce(broker, pairs), "pairs");
@@ -49,7 +48,7 @@ class CkaCrashRecoveryIT {
             cka.kill();
             assertTrue(counted < REVIEWS, "killed too late: " + counted);
 
-            ServiceProcess again = new ServiceProcess(jar, env, work.resolve("cka-2.log")).start();
+            ServiceProcess again = ServiceProcess.startCka(env, work.resolve("cka-2.log"));
             again.awaitReady(Duration.ofSeconds(90));
             producer.join();
             again.awaitReviews(n -> n >= REVIEWS, Duration.ofSeconds(120));

@@ -104,11 +104,8 @@ class HostileInputIT {
                     "CKA_STATE_DIR", work.resolve("state").toString());
             Map<String, String> extractorEnv = Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "EXTRACTOR_MAX_TOKENS", "64", "EXTRACTOR_INGEST_TOKEN", TOKEN);
-            try (ServiceProcess cka = new ServiceProcess(ServiceProcess.ckaJar(),
-                    ckaEnv, work.resolve("cka.log")).start();
-                    ServiceProcess extractor = new ServiceProcess(
-                            ServiceProcess.extractorJar(), extractorEnv,
-                            work.resolve("extractor.log")).start()) {
+            try (ServiceProcess cka = ServiceProcess.startCka(ckaEnv, work.resolve("cka.log"));
+                    ServiceProcess extractor = ServiceProcess.startExtractor(extractorEnv, work.resolve("extractor.log"))) {
                 cka.awaitReady(Duration.ofSeconds(90));
                 extractor.awaitReady(Duration.ofSeconds(120));
 

@@ -53,13 +53,12 @@ class SaslIT {
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka"))
                 .withSaslPlain(Map.of("alice", password)).start()) {
             String bootstrap = broker.saslBootstrapServers();
-            Path jar = ServiceProcess.ckaJar();
             Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
                     "KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM", "PLAIN",
                     "KAFKA_SASL_JAAS_CONFIG", jaas, "CKA_STATE_DIR", work.resolve("state").toString(),
                     "CKA_EMIT_EVERY", "10");
             Path log = work.resolve("cka.log");
-            try (ServiceProcess cka = new ServiceProcess(jar, env, log).start()) {
+            try (ServiceProcess cka = ServiceProcess.startCka(env, log)) {
                 cka.awaitReady(Duration.ofSeconds(90));
 
                 Properties client = KafkaTopics.client(bootstrap, security);
@@ -132,11 +131,8 @@ class SaslIT {
             ckaEnv.put("CKA_STATE_DIR", work.resolve("state").toString());
             Map<String, String> extractorEnv = new java.util.HashMap<>(security);
             extractorEnv.put("EXTRACTOR_MAX_TOKENS", "32");
-            try (ServiceProcess cka = new ServiceProcess(ServiceProcess.ckaJar(),
-                    ckaEnv, work.resolve("cka.log")).start();
-                    ServiceProcess extractor = new ServiceProcess(
-                            ServiceProcess.extractorJar(), extractorEnv,
-                            work.resolve("extractor.log")).start()) {
+            try (ServiceProcess cka = ServiceProcess.startCka(ckaEnv, work.resolve("cka.log"));
+                    ServiceProcess extractor = ServiceProcess.startExtractor(extractorEnv, work.resolve("extractor.log"))) {
                 cka.awaitReady(Duration.ofSeconds(90));
                 extractor.awaitReady(Duration.ofSeconds(120));
                 Path reviews = work.resolve("reviews.jsonl");

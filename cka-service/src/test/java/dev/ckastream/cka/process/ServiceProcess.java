@@ -52,6 +52,16 @@ public final class ServiceProcess implements AutoCloseable {
         return repositoryRoot().resolve("extractor-service/target/quarkus-app/quarkus-run.jar");
     }
 
+    /** Starts the packaged cka-service with these environment variables, its output appended to {@code log}. */
+    public static ServiceProcess startCka(Map<String, String> env, Path log) throws IOException {
+        return new ServiceProcess(ckaJar(), env, log).start();
+    }
+
+    /** Starts the packaged extractor-service likewise. */
+    public static ServiceProcess startExtractor(Map<String, String> env, Path log) throws IOException {
+        return new ServiceProcess(extractorJar(), env, log).start();
+    }
+
     public ServiceProcess start() throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-Dquarkus.http.port=" + port, "-jar", jar.toString()));

@@ -52,11 +52,8 @@ class SystemCrashIT {
                     // The killed consumer stays in the group until its session times out (45 s by default), and the
                     // restarted one gets no partition before that: 10 s keeps the test short.
                     "MP_MESSAGING_INCOMING_REVIEWS_SESSION_TIMEOUT_MS", "10000");
-            Path extractorJar = ServiceProcess.extractorJar();
-            try (ServiceProcess cka = new ServiceProcess(ServiceProcess.ckaJar(),
-                    ckaEnv, work.resolve("cka.log")).start();
-                    ServiceProcess extractor = new ServiceProcess(extractorJar, extractorEnv,
-                            work.resolve("extractor.log")).start()) {
+            try (ServiceProcess cka = ServiceProcess.startCka(ckaEnv, work.resolve("cka.log"));
+                    ServiceProcess extractor = ServiceProcess.startExtractor(extractorEnv, work.resolve("extractor.log"))) {
                 long started = System.nanoTime();
                 cka.awaitReady(Duration.ofSeconds(90));
                 extractor.awaitReady(Duration.ofSeconds(120));
@@ -74,8 +71,7 @@ class SystemCrashIT {
                 producer.join(60_000);
                 assertEquals(null, producerFailure.get(), "the test producer failed");
 
-                try (ServiceProcess again = new ServiceProcess(extractorJar, extractorEnv,
-                        work.resolve("extractor-2.log")).start()) {
+                try (ServiceProcess again = ServiceProcess.startExtractor(extractorEnv, work.resolve("extractor-2.log"))) {
                     again.awaitReady(Duration.ofSeconds(120));
                     log(started, "extractor ready again");
                     cka.awaitReviews(c -> c >= n, Duration.ofSeconds(180));
