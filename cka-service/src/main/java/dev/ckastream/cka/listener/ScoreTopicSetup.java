@@ -7,11 +7,16 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
 
@@ -22,6 +27,12 @@ import io.smallrye.common.annotation.Identifier;
 /**
  * Creates {@code cka.scores} as a compacted topic (only the latest record per pair matters) when it does
  * not exist yet. A broker that cannot be reached is only logged: the channels will report it.
+ *
+ * <p>It runs before SmallRye Reactive Messaging starts the channels (messaging observes the start-up event
+ * at priority {@value #MESSAGING_LIFECYCLE_PRIORITY}): otherwise the score producer's first metadata
+ * request can win the race and a broker with {@code auto.create.topics.enable} creates the topic with its
+ * default {@code cleanup.policy=delete}. A topic that already exists is left as it is, with a warning when
+ * it is not compacted.
  */
 public class ScoreTopicSetup {
 
@@ -31,7 +42,10 @@ public class ScoreTopicSetup {
     @Identifier("default-kafka-broker")
     Map<String, Object> kafka;
 
-    void onStart(@Observes StartupEvent start) {
+    /** The priority of Quarkus' {@code SmallRyeReactiveMessagingLifecycle} start-up observer. */
+    static final int MESSAGING_LIFECYCLE_PRIORITY = Interceptor.Priority.LIBRARY_BEFORE;
+
+    void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent start) {
         Map<String, Object> admin = new HashMap<>();
         kafka.forEach((k, v) -> {
             if (k.startsWith("bootstrap") || k.startsWith("security") || k.startsWith("sasl") || k.startsWith("ssl")) {
@@ -43,6 +57,7 @@ public class ScoreTopicSetup {
         try (Admin client = Admin.create(admin)) {
             Set<String> existing = client.listTopics().names().get(15, TimeUnit.SECONDS);
             if (existing.contains(ActivationTopics.SCORES)) {
+                warnUnlessCompacted(client);
                 return;
             }
             NewTopic scores = new NewTopic(ActivationTopics.SCORES, 1, (short) -1)
@@ -55,6 +70,19 @@ public class ScoreTopicSetup {
             }
         } catch (Exception e) {
             LOG.warnf("could not create %s (is Kafka reachable?): %s", ActivationTopics.SCORES, e.toString());
+        }
+    }
+
+    private static void warnUnlessCompacted(Admin client) throws Exception {
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, ActivationTopics.SCORES);
+        Config config = client.describeConfigs(List.of(topic)).all().get(15, TimeUnit.SECONDS).get(topic);
+        ConfigEntry policy = config == null ? null : config.get("cleanup.policy");
+        String value = policy == null ? "" : policy.value();
+        if (!value.contains("compact")) {
+            LOG.warnf("%s exists with cleanup.policy=%s, not compact: scores are published, but old score records "
+                    + "are kept until retention instead of only the latest per pair. Fix it with: kafka-configs.sh "
+                    + "--alter --entity-type topics --entity-name %s --add-config cleanup.policy=compact",
+                    ActivationTopics.SCORES, value, ActivationTopics.SCORES);
         }
     }
 }

@@ -19,8 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -165,6 +168,14 @@ class CkaServiceEndToEndTest {
         JsonNode event = firstStreamEvent();
         assertEquals(GOOD + 2, event.get("reviews").asLong());
         assertNull(scores.get("error"));
+
+        // The service created cka.scores compacted before its score producer could have it auto-created.
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers",
+                KafkaBrokerTestResource.broker().bootstrapServers()))) {
+            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "cka.scores");
+            assertEquals("compact", admin.describeConfigs(List.of(topic)).all().get(15, TimeUnit.SECONDS)
+                    .get(topic).get("cleanup.policy").value());
+        }
     }
 
     private static boolean isFinal(byte[] scoreRecord) {
