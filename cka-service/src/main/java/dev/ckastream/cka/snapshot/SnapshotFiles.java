@@ -30,15 +30,80 @@ import java.util.zip.CheckedOutputStream;
  *
  * <p>Layout of {@code snapshot-<seq>.bin}: the payload, then 8 bytes: the payload's CRC32C (as a long).
  * Writing goes to {@code .snapshot-<seq>.tmp}, is fsynced, renamed into place, and the directory is fsynced,
- * so a crash leaves either the old or the new file, never half of one. The newest {@code keep} files are
+ * so a crash leaves either the old or the new file, never half of one. Writing is split in two
+ * ({@link #stage}, {@link Staged#commit}) so that the owner of the state need hold it still only while it is
+ * serialised, not during the fsyncs. The newest {@code keep} files are
  * kept; on read, a file whose checksum (or parse) fails is skipped for the next older one.
  */
 public final class SnapshotFiles {
 
     private static final Pattern NAME = Pattern.compile("snapshot-(\\d{12})\\.bin");
+    private static final Pattern UNFINISHED = Pattern.compile("\\.snapshot-\\d{12}\\.tmp");
 
-    /** What writing one snapshot cost. */
-    public record Written(Path file, long bytes, long nanos) {
+    /**
+     * What writing one snapshot cost: its size, the whole time, and the part spent serialising the state
+     * ({@link #stage}), which is the only part that has to hold the state still.
+     */
+    public record Written(Path file, long bytes, long nanos, long stagingNanos) {
+    }
+
+    /** A snapshot whose bytes are written to its temporary file, not yet made durable or visible. */
+    public final class Staged {
+        private final Path tmp;
+        private final Path target;
+        private final long started;
+        private final long stagingNanos;
+        private boolean done;
+
+        private Staged(Path tmp, Path target, long started, long stagingNanos) {
+            this.tmp = tmp;
+            this.target = target;
+            this.started = started;
+            this.stagingNanos = stagingNanos;
+        }
+
+        /** Time spent writing the payload (the state had to stay still for this part only). */
+        public long stagingNanos() {
+            return stagingNanos;
+        }
+
+        /**
+         * fsyncs the file, renames it into place, fsyncs the directory and prunes old snapshots. Until this
+         * returns, a crash leaves the previous snapshot as the newest.
+         */
+        public Written commit() throws IOException {
+            if (done) {
+                throw new IllegalStateException("already committed or abandoned: " + tmp);
+            }
+            done = true;
+            try {
+                try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    channel.force(true);
+                }
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(tmp);
+                throw e;
+            }
+            fsyncDirectory();
+            List<Path> all = files();
+            for (int i = 0; i < all.size() - keep; i++) {
+                Files.deleteIfExists(all.get(i));
+            }
+            return new Written(target, Files.size(target), System.nanoTime() - started, stagingNanos);
+        }
+
+        /** Deletes the temporary file (the snapshot is not taken). */
+        public void abandon() throws IOException {
+            if (!done) {
+                done = true;
+                Files.deleteIfExists(tmp);
+            }
+        }
     }
 
     /** A snapshot that was read, and the newer ones that were skipped as corrupt (with why). */
@@ -57,6 +122,7 @@ public final class SnapshotFiles {
 
     private final Path directory;
     private final int keep;
+    private long lastSequence;
 
     public SnapshotFiles(Path directory, int keep) {
         if (keep < 1) {
@@ -70,10 +136,22 @@ public final class SnapshotFiles {
         return directory;
     }
 
+    /** Writes one snapshot and makes it durable: {@link #stage} then {@link Staged#commit}. */
     public Written write(Writer payload) throws IOException {
+        return stage(payload).commit();
+    }
+
+    /**
+     * Writes the payload and its checksum to a new temporary file (in the page cache, not yet fsynced). The
+     * caller that must hold its state still while it is serialised can release it after this and
+     * {@link Staged#commit} outside. Snapshots are numbered in the order they are staged; staging a second
+     * one before the first is committed or abandoned is not supported.
+     */
+    public synchronized Staged stage(Writer payload) throws IOException {
         long started = System.nanoTime();
         Files.createDirectories(directory);
-        long seq = files().stream().mapToLong(SnapshotFiles::sequence).max().orElse(0) + 1;
+        long seq = Math.max(lastSequence, files().stream().mapToLong(SnapshotFiles::sequence).max().orElse(0)) + 1;
+        lastSequence = seq;
         Path tmp = directory.resolve(String.format(".snapshot-%012d.tmp", seq));
         Path target = directory.resolve(String.format("snapshot-%012d.bin", seq));
         CRC32C crc = new CRC32C();
@@ -88,22 +166,11 @@ public final class SnapshotFiles {
             while (trailer.hasRemaining()) {
                 channel.write(trailer);
             }
-            channel.force(true);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
         }
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        fsyncDirectory();
-        List<Path> all = files();
-        for (int i = 0; i < all.size() - keep; i++) {
-            Files.deleteIfExists(all.get(i));
-        }
-        return new Written(target, Files.size(target), System.nanoTime() - started);
+        return new Staged(tmp, target, started, System.nanoTime() - started);
     }
 
     /** Reads the newest snapshot that passes its checksum and parses; empty when there is none. */
@@ -111,6 +178,7 @@ public final class SnapshotFiles {
         if (!Files.isDirectory(directory)) {
             return Optional.empty();
         }
+        removeUnfinished();
         List<Path> all = files();
         List<String> skipped = new ArrayList<>();
         for (int i = all.size() - 1; i >= 0; i--) {
@@ -148,6 +216,15 @@ public final class SnapshotFiles {
             stored = trailer.flip().getLong();
         }
         return stored == crc.getValue() ? null : "checksum mismatch (truncated or corrupt)";
+    }
+
+    /** Deletes temporary files that a crash between staging and committing left behind. */
+    private void removeUnfinished() throws IOException {
+        try (Stream<Path> list = Files.list(directory)) {
+            for (Path tmp : list.filter(p -> UNFINISHED.matcher(p.getFileName().toString()).matches()).toList()) {
+                Files.deleteIfExists(tmp);
+            }
+        }
     }
 
     private List<Path> files() throws IOException {

@@ -30,6 +30,7 @@ public class StateSnapshotter {
     private final boolean enabled;
     private final AtomicLong lastBytes = new AtomicLong();
     private final AtomicLong lastMillis = new AtomicLong();
+    private final AtomicLong lastHeldMillis = new AtomicLong();
     private final AtomicReference<String> lastFailure = new AtomicReference<>();
     private long reviewsAtLastSnapshot = -1;
 
@@ -41,6 +42,9 @@ public class StateSnapshotter {
                 .register(registry);
         Gauge.builder("ckastream.cka.snapshot.write.millis", lastMillis, AtomicLong::get)
                 .description("time to write the last snapshot").register(registry);
+        Gauge.builder("ckastream.cka.snapshot.held.millis", lastHeldMillis, AtomicLong::get)
+                .description("part of the last snapshot's write time during which the state was held still")
+                .register(registry);
     }
 
     @Scheduled(every = "${cka.snapshot.interval}", delayed = "${cka.snapshot.interval}",
@@ -65,9 +69,10 @@ public class StateSnapshotter {
             SnapshotFiles.Written w = store.snapshot();
             lastBytes.set(w.bytes());
             lastMillis.set(w.nanos() / 1_000_000);
+            lastHeldMillis.set(w.stagingNanos() / 1_000_000);
             lastFailure.set(null);
-            LOG.infof("%s snapshot %s: %.1f MB in %d ms", why, w.file().getFileName(), w.bytes() / 1e6,
-                    w.nanos() / 1_000_000);
+            LOG.infof("%s snapshot %s: %.1f MB in %d ms (state held for %d ms of it)", why, w.file().getFileName(),
+                    w.bytes() / 1e6, w.nanos() / 1_000_000, w.stagingNanos() / 1_000_000);
         } catch (RuntimeException e) {
             lastFailure.set(e.getMessage());
             LOG.errorf("%s snapshot failed: %s (the previous snapshot stays; check cka.state-dir)", why, e.getMessage());

@@ -67,15 +67,25 @@ public class ComparisonStore {
         return c;
     }
 
-    /** Writes the whole state atomically, under the lock, so that it matches its recorded offsets. */
+    /**
+     * Writes the whole state atomically. It is serialised under the lock, so that it matches its recorded
+     * offsets; the fsyncs and the rename happen after the lock is released, so the stream waits only for
+     * the serialisation (into the page cache), not for the disk.
+     */
     public SnapshotFiles.Written snapshot() {
+        SnapshotFiles.Staged staged;
         lock.lock();
         try {
-            return snapshots.write(comparison::writeTo);
+            staged = snapshots.stage(comparison::writeTo);
         } catch (IOException e) {
             throw new UncheckedIOException("snapshot to " + snapshots.directory() + " failed: " + e.getMessage(), e);
         } finally {
             lock.unlock();
+        }
+        try {
+            return staged.commit();
+        } catch (IOException e) {
+            throw new UncheckedIOException("snapshot to " + snapshots.directory() + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -20,6 +20,33 @@ class SnapshotFilesTest {
     Path dir;
 
     @Test
+    void aStagedSnapshotCountsOnlyOnceCommittedAndACrashBeforeThatLeavesThePreviousOne() throws IOException {
+        SnapshotFiles files = new SnapshotFiles(dir, 2);
+        files.write(out -> out.writeLong(1));
+        SnapshotFiles.Staged staged = files.stage(out -> out.writeLong(2));
+        assertTrue(staged.stagingNanos() > 0);
+        // A crash now (staged, not committed): a new process finds the previous snapshot and clears the rest.
+        assertEquals(1L, new SnapshotFiles(dir, 2).readLatest(in -> in.readLong()).orElseThrow().state());
+        assertTrue(names().stream().noneMatch(n -> n.endsWith(".tmp")), names().toString());
+
+        SnapshotFiles.Staged next = files.stage(out -> out.writeLong(3));
+        SnapshotFiles.Written w = next.commit();
+        assertEquals(8 + 8, w.bytes());
+        assertTrue(w.nanos() >= w.stagingNanos());
+        assertEquals(3L, files.readLatest(in -> in.readLong()).orElseThrow().state());
+        assertThrows(IllegalStateException.class, next::commit);
+        assertThrows(java.nio.file.NoSuchFileException.class, staged::commit, "its file was cleared");
+
+        SnapshotFiles.Staged abandoned = files.stage(out -> out.writeLong(4));
+        abandoned.abandon();
+        assertEquals(3L, files.readLatest(in -> in.readLong()).orElseThrow().state());
+        assertTrue(names().stream().noneMatch(n -> n.endsWith(".tmp")), names().toString());
+        assertEquals("snapshot-000000000005.bin", files.write(out -> out.writeLong(5)).file().getFileName().toString(),
+                "numbered after the staged ones, committed or not");
+        assertEquals(5L, files.readLatest(in -> in.readLong()).orElseThrow().state());
+    }
+
+    @Test
     void theNewestGoodSnapshotIsReadAndOnlyKeepAreKept() throws IOException {
         SnapshotFiles files = new SnapshotFiles(dir, 2);
         for (int i = 1; i <= 4; i++) {
