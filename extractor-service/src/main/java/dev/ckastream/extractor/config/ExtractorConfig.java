@@ -61,6 +61,13 @@ public interface ExtractorConfig {
         /** Most reviews in one inference call. */
         @WithDefault("64")
         int maxReviews();
+
+        /**
+         * The fixed cost of one inference call, in tokens, that the batcher weighs against padding when it
+         * chooses where to cut (larger: fewer, fuller batches; 0: as little padding as possible).
+         */
+        @WithDefault("64")
+        int callOverheadTokens();
     }
 
     interface Execution {

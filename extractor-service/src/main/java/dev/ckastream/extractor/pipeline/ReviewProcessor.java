@@ -51,7 +51,8 @@ public class ReviewProcessor {
         this.metrics = metrics;
         this.maxChars = config.maxChars();
         this.extraction = new LayerExtraction(checkpoints.both(),
-                new MicroBatcher(config.batching().tokenBudget(), config.batching().maxReviews()), metrics);
+                new MicroBatcher(config.batching().tokenBudget(), config.batching().maxReviews(),
+                        config.batching().callOverheadTokens()), metrics);
     }
 
     @Incoming("reviews")

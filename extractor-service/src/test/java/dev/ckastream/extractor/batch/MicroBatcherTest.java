@@ -32,9 +32,9 @@ class MicroBatcherTest {
         }
     }
 
-    private static void checkSplit(List<Item> items, int budget, int maxItems) {
+    private static List<List<Item>> checkSplit(List<Item> items, int budget, int maxItems, int overhead) {
         List<Item> before = List.copyOf(items);
-        List<List<Item>> batches = new MicroBatcher(budget, maxItems).split(items, i -> i.length);
+        List<List<Item>> batches = new MicroBatcher(budget, maxItems, overhead).split(items, i -> i.length);
         assertEquals(before, items, "the input list is not modified");
 
         Map<Item, Integer> seen = new IdentityHashMap<>();
@@ -57,13 +57,70 @@ class MicroBatcherTest {
         for (int i = 1; i < flat.size(); i++) {
             assertTrue(flat.get(i - 1).length <= flat.get(i).length, "sorted by length, shortest first: " + flat);
         }
-        // No needless cut: the next batch's first item would not have fitted in the previous batch.
-        for (int b = 1; b < batches.size(); b++) {
-            List<Item> previous = batches.get(b - 1);
-            Item next = batches.get(b).get(0);
-            assertTrue(previous.size() == maxItems || (long) (previous.size() + 1) * next.length > budget,
-                    "batch " + (b - 1) + " " + previous + " could have taken " + next);
+        // Never worse than filling each batch to the limits (the greedy cut), by the batcher's own measure.
+        assertTrue(cost(batches, overhead) <= cost(greedy(items, budget, maxItems), overhead),
+                "costlier than the greedy cut: " + batches);
+        return batches;
+    }
+
+    /** Padded tokens plus the per-call overhead, computed here independently of the batcher. */
+    private static long cost(List<List<Item>> batches, int overhead) {
+        long total = 0;
+        for (List<Item> batch : batches) {
+            int longest = 0;
+            for (Item item : batch) {
+                longest = Math.max(longest, item.length);
+            }
+            total += (long) batch.size() * longest + overhead;
         }
+        return total;
+    }
+
+    /** The baseline: sort, then fill each batch until the next item would break a limit. */
+    private static List<List<Item>> greedy(List<Item> items, int budget, int maxItems) {
+        List<Item> sorted = new ArrayList<>(items);
+        sorted.sort((a, b) -> Integer.compare(a.length, b.length));
+        List<List<Item>> batches = new ArrayList<>();
+        List<Item> current = new ArrayList<>();
+        for (Item item : sorted) {
+            if (!current.isEmpty() && ((long) (current.size() + 1) * item.length > budget || current.size() == maxItems)) {
+                batches.add(current);
+                current = new ArrayList<>();
+            }
+            current.add(item);
+        }
+        if (!current.isEmpty()) {
+            batches.add(current);
+        }
+        return batches;
+    }
+
+    /** The cheapest split of the sorted order, by trying every set of cut points (2^(n-1) of them). */
+    private static long bruteForceCost(List<Item> items, int budget, int maxItems, int overhead) {
+        List<Item> sorted = new ArrayList<>(items);
+        sorted.sort((a, b) -> Integer.compare(a.length, b.length));
+        int n = sorted.size();
+        long best = Long.MAX_VALUE;
+        for (int cuts = 0; cuts < 1 << Math.max(0, n - 1); cuts++) {
+            List<List<Item>> batches = new ArrayList<>();
+            List<Item> current = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                current.add(sorted.get(i));
+                if (i == n - 1 || (cuts & 1 << i) != 0) {
+                    batches.add(current);
+                    current = new ArrayList<>();
+                }
+            }
+            boolean allowed = true;
+            for (List<Item> batch : batches) {
+                int longest = batch.get(batch.size() - 1).length;
+                allowed &= batch.size() <= maxItems && (batch.size() == 1 || (long) batch.size() * longest <= budget);
+            }
+            if (allowed) {
+                best = Math.min(best, cost(batches, overhead));
+            }
+        }
+        return best;
     }
 
     @Test
@@ -77,14 +134,43 @@ class MicroBatcherTest {
             }
             int budget = 1 + random.nextInt(random.nextBoolean() ? 600 : 10000);
             int maxItems = 1 + random.nextInt(80);
-            checkSplit(items, budget, maxItems);
+            checkSplit(items, budget, maxItems, random.nextInt(100));
         }
+    }
+
+    @Test
+    void theSplitIsTheCheapestOfAllSplitsOfTheSortedOrder() {
+        Random random = new Random(7);
+        for (int round = 0; round < 300; round++) {
+            int n = random.nextInt(13);
+            List<Item> items = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                items.add(new Item(1 + random.nextInt(random.nextBoolean() ? 8 : 300), i));
+            }
+            int budget = 1 + random.nextInt(1500);
+            int maxItems = 1 + random.nextInt(6);
+            int overhead = random.nextInt(3) == 0 ? 0 : random.nextInt(80);
+            List<List<Item>> batches = checkSplit(items, budget, maxItems, overhead);
+            assertEquals(bruteForceCost(items, budget, maxItems, overhead), cost(batches, overhead),
+                    items + " budget " + budget + " max " + maxItems + " overhead " + overhead + ": " + batches);
+            assertEquals(cost(batches, overhead), new MicroBatcher(budget, maxItems, overhead).cost(batches, i -> i.length));
+        }
+    }
+
+    @Test
+    void shortReviewsAreNotPaddedToLongOnesJustBecauseTheyFit() {
+        List<Item> items = List.of(new Item(10, 0), new Item(10, 1), new Item(10, 2), new Item(100, 3), new Item(100, 4));
+        // Greedy: all five fit in 1000 (5 x 100 = 500 padded tokens). Cut after the 10s: 30 + 200 + 2 x 32 = 294.
+        List<List<Item>> batches = new MicroBatcher(1000, 64, 32).split(items, i -> i.length);
+        assertEquals(List.of(items.subList(0, 3), items.subList(3, 5)), batches);
+        // When a call costs more than the padding it saves, they do share one.
+        assertEquals(List.of(items), new MicroBatcher(1000, 64, 400).split(items, i -> i.length));
     }
 
     @Test
     void knownSplit() {
         List<Item> items = List.of(new Item(10, 0), new Item(3, 1), new Item(10, 2), new Item(5, 3), new Item(4, 4));
-        List<List<Item>> batches = new MicroBatcher(20, 64).split(items, i -> i.length);
+        List<List<Item>> batches = new MicroBatcher(20, 64, 32).split(items, i -> i.length);
         // Sorted: 3, 4, 5, 10, 10. [3,4,5] pads to 15; adding a 10 would pad to 40 > 20; [10,10] pads to 20.
         assertEquals(List.of(List.of(items.get(1), items.get(4), items.get(3)), List.of(items.get(0), items.get(2))), batches);
     }
@@ -92,7 +178,7 @@ class MicroBatcherTest {
     @Test
     void itemOverTheBudgetGoesAlone() {
         List<Item> items = List.of(new Item(100, 0), new Item(2, 1), new Item(2, 2));
-        List<List<Item>> batches = new MicroBatcher(10, 64).split(items, i -> i.length);
+        List<List<Item>> batches = new MicroBatcher(10, 64, 32).split(items, i -> i.length);
         assertEquals(List.of(List.of(items.get(1), items.get(2)), List.of(items.get(0))), batches);
     }
 
@@ -102,27 +188,28 @@ class MicroBatcherTest {
         for (int i = 0; i < 10; i++) {
             items.add(new Item(1, i));
         }
-        List<List<Item>> batches = new MicroBatcher(1_000_000, 4).split(items, i -> i.length);
+        List<List<Item>> batches = new MicroBatcher(1_000_000, 4, 32).split(items, i -> i.length);
         assertEquals(List.of(4, 4, 2), batches.stream().map(List::size).toList());
         assertEquals(items, batches.stream().flatMap(List::stream).toList(), "equal lengths keep their order (stable)");
     }
 
     @Test
     void noItemsNoBatches() {
-        assertEquals(Collections.emptyList(), new MicroBatcher(10, 10).split(List.<Item>of(), i -> i.length));
+        assertEquals(Collections.emptyList(), new MicroBatcher(10, 10, 32).split(List.<Item>of(), i -> i.length));
     }
 
     @Test
     void nonPositiveLimitsAreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> new MicroBatcher(0, 10));
-        assertThrows(IllegalArgumentException.class, () -> new MicroBatcher(10, 0));
+        assertThrows(IllegalArgumentException.class, () -> new MicroBatcher(0, 10, 32));
+        assertThrows(IllegalArgumentException.class, () -> new MicroBatcher(10, 0, 32));
+        assertThrows(IllegalArgumentException.class, () -> new MicroBatcher(10, 10, -1));
     }
 
     @Test
     void hugeBudgetTimesLengthDoesNotOverflow() {
         List<Item> items = List.of(new Item(Integer.MAX_VALUE / 2, 0), new Item(Integer.MAX_VALUE / 2, 1),
                 new Item(Integer.MAX_VALUE / 2, 2));
-        List<List<Item>> batches = new MicroBatcher(Integer.MAX_VALUE, 64).split(items, i -> i.length);
+        List<List<Item>> batches = new MicroBatcher(Integer.MAX_VALUE, 64, 32).split(items, i -> i.length);
         assertEquals(List.of(2, 1), batches.stream().map(List::size).toList());
     }
 }

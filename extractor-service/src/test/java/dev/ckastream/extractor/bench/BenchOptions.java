@@ -19,6 +19,7 @@ final class BenchOptions {
               --threads K        ONNX Runtime intra-op threads for both sides; 0 = ORT's default (default 0)
               --token-budget B   micro-batch token budget for both sides (default 8192, the service default)
               --max-batch M      most reviews per micro-batch for both sides (default 64, the service default)
+              --call-overhead C  batcher's per-call cost in tokens for both sides (default 64, the service default)
               --jar PATH         the packaged extractor (default extractor-service/target/quarkus-app/quarkus-run.jar)
               --extractor-opt X  extra JVM option for the extractor process, repeatable
                                  (e.g. --extractor-opt -Dmp.messaging.incoming.reviews.max.poll.records=512)
@@ -36,6 +37,7 @@ final class BenchOptions {
     int threads = 0;
     int tokenBudget = 8192;
     int maxBatch = 64;
+    int callOverhead = 64;
     Path jar = Path.of("extractor-service/target/quarkus-app/quarkus-run.jar");
     List<String> extractorOpts = new ArrayList<>();
     Path workDir;
@@ -69,6 +71,7 @@ final class BenchOptions {
                 case "--threads" -> o.threads = Integer.parseInt(v);
                 case "--token-budget" -> o.tokenBudget = positive(a, v);
                 case "--max-batch" -> o.maxBatch = positive(a, v);
+                case "--call-overhead" -> o.callOverhead = Integer.parseInt(v);
                 case "--jar" -> o.jar = Path.of(v);
                 case "--extractor-opt" -> o.extractorOpts.add(v);
                 case "--work-dir" -> o.workDir = Path.of(v);

@@ -96,8 +96,8 @@ public final class ExtractorBench {
         System.out.printf(Locale.ROOT, "  onnxruntime %s, CPU; intra-op threads %s on both sides; inter-op: ORT default"
                         + " (sequential execution)%n", OrtEnvironment.getEnvironment().getVersion(),
                 o.threads == 0 ? "0 = ORT default (one per physical core)" : Integer.toString(o.threads));
-        System.out.printf(Locale.ROOT, "  batching    token budget %d, at most %d reviews, length-sorted (MicroBatcher)%n",
-                o.tokenBudget, o.maxBatch);
+        System.out.printf(Locale.ROOT, "  batching    token budget %d, at most %d reviews, call overhead %d tokens,"
+                + " length-sorted (MicroBatcher)%n", o.tokenBudget, o.maxBatch, o.callOverhead);
         System.out.printf(Locale.ROOT, "  checkpoints %s%n", specs.stream()
                 .map(s -> s.name() + " = " + s.model()).toList());
 
@@ -118,7 +118,7 @@ public final class ExtractorBench {
             }
         }
         double tokenizeSeconds = (System.nanoTime() - tokenizeStarted) / 1e9;
-        MicroBatcher batcher = new MicroBatcher(o.tokenBudget, o.maxBatch);
+        MicroBatcher batcher = new MicroBatcher(o.tokenBudget, o.maxBatch, o.callOverhead);
         List<List<List<TokenizedReview>>> batches = new ArrayList<>();
         long padded = 0;
         for (List<TokenizedReview> list : tokenized) {

@@ -53,6 +53,7 @@ final class ExtractorProcess implements AutoCloseable {
         env.put("EXTRACTOR_EXECUTION_INTRA_OP_THREADS", Integer.toString(o.threads));
         env.put("EXTRACTOR_BATCHING_TOKEN_BUDGET", Integer.toString(o.tokenBudget));
         env.put("EXTRACTOR_BATCHING_MAX_REVIEWS", Integer.toString(o.maxBatch));
+        env.put("EXTRACTOR_BATCHING_CALL_OVERHEAD_TOKENS", Integer.toString(o.callOverhead));
         return new ExtractorProcess(pb.start(), port, log);
     }
 
