@@ -35,7 +35,8 @@ import dev.ckastream.deploy.broker.EmbeddedKafkaBroker;
  * activation topics, as fast as possible or at a fixed rate. Reports end-to-end throughput (reviews/s from
  * the first send to the score record that counts the last review), the latency from a pair's send to the
  * first {@code cka.scores} record that includes it (median, p95, max), and the service's heap and RSS over
- * time (sustained load: they must plateau).
+ * time (sustained load: they must plateau), and each state snapshot's size, write time and the part of it
+ * during which scoring waited.
  *
  * <p>Run with {@code deploy/bench-cka [--reviews N] [--layers L] [--dim D] [--rate PAIRS_PER_S]}.
  */
@@ -116,6 +117,9 @@ public final class ScoringServiceBenchmark {
                     latency[reviews / 2] / 1e6, latency[(int) (reviews * 0.95)] / 1e6, latency[reviews - 1] / 1e6, records.size());
             System.out.println("memory over time (s, heap used MB, RSS MB):");
             memory.forEach(m -> System.out.println("  " + m));
+            System.out.println("snapshots (size, write time, and the part of it during which scoring waited):");
+            cka.logText().lines().filter(l -> l.contains(" snapshot snapshot-"))
+                    .forEach(l -> System.out.println("  " + l.substring(l.indexOf(") ") + 2)));
             System.out.printf("final: reviews %d, deadLetters %d, cka[0][0] %.6f, cka[last][last] %.6f%n",
                     last.get("reviews").asLong(), last.get("deadLetters").asLong(), last.get("cka").get(0).get(0).asDouble(),
                     last.get("cka").get(layers - 1).get(layers - 1).asDouble());
