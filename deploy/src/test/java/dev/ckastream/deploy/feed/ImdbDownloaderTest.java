@@ -45,9 +45,7 @@ class ImdbDownloaderTest {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/aclImdb_v1.tar.gz", ex -> {
             hits.incrementAndGet();
-            ex.sendResponseHeaders(200, archive.length);
-            ex.getResponseBody().write(archive);
-            ex.close();
+            HttpReplies.ok(ex, archive);
         });
         server.createContext("/missing", ex -> {
             ex.sendResponseHeaders(404, -1);

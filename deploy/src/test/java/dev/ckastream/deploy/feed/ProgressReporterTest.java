@@ -67,19 +67,8 @@ class ProgressReporterTest {
     @Test
     void scoresComeFromTheServiceOrAreUnknown() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/scores", ex -> {
-            byte[] body = "{\"reviews\": 42, \"layers\": [[0.9]]}".getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        server.createContext("/other", ex -> {
-            byte[] body = "{\"count\": 1}".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
+        server.createContext("/scores", ex -> HttpReplies.okJson(ex, "{\"reviews\": 42, \"layers\": [[0.9]]}"));
+        server.createContext("/other", ex -> HttpReplies.okJson(ex, "{\"count\": 1}"));
         server.start();
         try {
             String base = "http://127.0.0.1:" + server.getAddress().getPort();

@@ -172,23 +172,9 @@ class ReviewFeederTest {
         byte[] archive = Fixtures.aclTarGz(Fixtures.smallAclImdb());
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(archive));
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/aclImdb_v1.tar.gz", ex -> {
-            ex.sendResponseHeaders(200, archive.length);
-            ex.getResponseBody().write(archive);
-            ex.close();
-        });
-        server.createContext("/scores", ex -> {
-            byte[] body = ("{\"reviews\": " + producer.history().size() + "}").getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        server.createContext("/stuck", ex -> {
-            byte[] body = "{\"reviews\": 1}".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
+        server.createContext("/aclImdb_v1.tar.gz", ex -> HttpReplies.ok(ex, archive));
+        server.createContext("/scores", ex -> HttpReplies.okJson(ex, "{\"reviews\": " + producer.history().size() + "}"));
+        server.createContext("/stuck", ex -> HttpReplies.okJson(ex, "{\"reviews\": 1}"));
         server.start();
         try {
             String base = "http://127.0.0.1:" + server.getAddress().getPort();
