@@ -73,7 +73,7 @@ public final class SnapshotFiles {
          */
         public Written commit() throws IOException {
             if (done) {
-                throw new IllegalStateException("already committed or abandoned: " + tmp);
+                throw new IllegalStateException("already committed: " + tmp);
             }
             done = true;
             try {
@@ -95,14 +95,6 @@ public final class SnapshotFiles {
                 Files.deleteIfExists(all.get(i));
             }
             return new Written(target, Files.size(target), System.nanoTime() - started, stagingNanos);
-        }
-
-        /** Deletes the temporary file (the snapshot is not taken). */
-        public void abandon() throws IOException {
-            if (!done) {
-                done = true;
-                Files.deleteIfExists(tmp);
-            }
         }
     }
 
@@ -145,7 +137,7 @@ public final class SnapshotFiles {
      * Writes the payload and its checksum to a new temporary file (in the page cache, not yet fsynced). The
      * caller that must hold its state still while it is serialised can release it after this and
      * {@link Staged#commit} outside. Snapshots are numbered in the order they are staged; staging a second
-     * one before the first is committed or abandoned is not supported.
+     * one before the first is committed is not supported.
      */
     public synchronized Staged stage(Writer payload) throws IOException {
         long started = System.nanoTime();

@@ -69,13 +69,4 @@ public final class MicroBatcher {
         }
         return batches;
     }
-
-    /** What {@link #split} minimises for a given split: padded tokens plus the overhead of each call. */
-    public <T> long cost(List<List<T>> batches, ToIntFunction<T> length) {
-        long total = 0;
-        for (List<T> batch : batches) {
-            total += (long) batch.size() * batch.stream().mapToInt(length).max().orElse(0) + callOverheadTokens;
-        }
-        return total;
-    }
 }
