@@ -1,16 +1,16 @@
-package dev.ckastream.extractor.model;
+package dev.ckastream.extractor.onnx;
 
-import dev.ckastream.extractor.model.ProtoWire.Writer;
+import dev.ckastream.extractor.onnx.ProtoWire.Writer;
 
 import java.util.List;
 
-import static dev.ckastream.extractor.model.OnnxGraph.*;
+import static dev.ckastream.extractor.onnx.OnnxGraph.*;
 
 /** Tiny synthetic BERT-like ONNX graphs built with the project's own protobuf writer. */
-final class TinyModels {
+public final class TinyModels {
 
-    static final int VOCAB = 16;
-    static final int DIM = 4;
+    private static final int VOCAB = 16;
+    public static final int DIM = 4;
 
     private TinyModels() {
     }
@@ -29,7 +29,7 @@ final class TinyModels {
      * the graph output is ln1, giving an even LayerNorm count. {@code blockPrefix} is put into node names
      * (e.g. "/encoder/layer.1/") so that the graph names blocks.
      */
-    static byte[] model(boolean threeLayerNorms, String blockPrefix) {
+    public static byte[] model(boolean threeLayerNorms, String blockPrefix) {
         Writer g = new Writer();
         g.message(GRAPH_NODE, OnnxProtos.node("/embeddings/Gather", "Gather", "", List.of("W", "input_ids"), List.of("e")));
         g.message(GRAPH_NODE, OnnxProtos.node("/embeddings/LayerNorm", "LayerNormalization", "",
@@ -80,7 +80,7 @@ final class TinyModels {
      * Embedding Gather + {@code blocks} post-LN blocks, all LayerNorms decomposed (alternating Div and
      * Reciprocal forms), with input_ids and attention_mask inputs (the mask is unused by this toy).
      */
-    static byte[] decomposedModel(int blocks) {
+    public static byte[] decomposedModel(int blocks) {
         Writer g = new Writer();
         g.message(GRAPH_NODE, OnnxProtos.node("/embeddings/Gather", "Gather", "", List.of("W", "input_ids"), List.of("e")));
         decomposedLayerNorm(g, "/embeddings/LayerNorm/", "e", "h0", false);

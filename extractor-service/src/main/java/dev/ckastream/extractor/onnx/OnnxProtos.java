@@ -1,12 +1,12 @@
-package dev.ckastream.extractor.model;
+package dev.ckastream.extractor.onnx;
 
-import dev.ckastream.extractor.model.ProtoWire.Writer;
+import dev.ckastream.extractor.onnx.ProtoWire.Writer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 
-import static dev.ckastream.extractor.model.OnnxGraph.*;
+import static dev.ckastream.extractor.onnx.OnnxGraph.*;
 
 /** Encoders for the few ONNX messages the graph rewrite (and the tests' synthetic models) need. */
 public final class OnnxProtos {
@@ -26,11 +26,6 @@ public final class OnnxProtos {
             w.varint(ATTR_INTS, v);
         }
         return w.varint(ATTR_TYPE, ATTR_TYPE_INTS);
-    }
-
-    /** An encoded AttributeProto of type FLOAT. */
-    public static Writer floatAttribute(String name, float value) {
-        return new Writer().string(ATTR_NAME, name).floatValue(ATTR_F, value).varint(ATTR_TYPE, ATTR_TYPE_FLOAT);
     }
 
     /** An encoded NodeProto. */
@@ -103,10 +98,5 @@ public final class OnnxProtos {
             m.message(MODEL_OPSET_IMPORT, o);
         }
         return m.toByteArray();
-    }
-
-    /** Appends an encoded message as a repeated GraphProto field. */
-    static void addTo(Writer graphFields, int graphFieldNumber, Writer message) {
-        graphFields.message(graphFieldNumber, message);
     }
 }
