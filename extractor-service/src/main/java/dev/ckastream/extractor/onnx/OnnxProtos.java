@@ -2,13 +2,11 @@ package dev.ckastream.extractor.onnx;
 
 import dev.ckastream.extractor.onnx.ProtoWire.Writer;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 
 import static dev.ckastream.extractor.onnx.OnnxGraph.*;
 
-/** Encoders for the few ONNX messages the graph rewrite (and the tests' synthetic models) need. */
+/** Encoders for the few ONNX messages the graph rewrite adds: nodes with int attributes and tensor value infos. */
 public final class OnnxProtos {
 
     private OnnxProtos() {
@@ -17,15 +15,6 @@ public final class OnnxProtos {
     /** An encoded AttributeProto of type INT. */
     public static Writer intAttribute(String name, long value) {
         return new Writer().string(ATTR_NAME, name).varint(ATTR_I, value).varint(ATTR_TYPE, ATTR_TYPE_INT);
-    }
-
-    /** An encoded AttributeProto of type INTS. */
-    public static Writer intsAttribute(String name, long... values) {
-        Writer w = new Writer().string(ATTR_NAME, name);
-        for (long v : values) {
-            w.varint(ATTR_INTS, v);
-        }
-        return w.varint(ATTR_TYPE, ATTR_TYPE_INTS);
     }
 
     /** An encoded NodeProto. */
@@ -69,34 +58,5 @@ public final class OnnxProtos {
         }
         Writer type = new Writer().message(TYPE_TENSOR, tensor);
         return new Writer().string(VALUE_INFO_NAME, name).message(VALUE_INFO_TYPE, type);
-    }
-
-    /** An encoded float TensorProto (raw_data, little-endian). */
-    public static Writer floatTensor(String name, long[] dims, float[] values) {
-        Writer w = new Writer();
-        for (long d : dims) {
-            w.varint(TENSOR_DIMS, d);
-        }
-        w.varint(TENSOR_DATA_TYPE, FLOAT).string(TENSOR_NAME, name);
-        ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            raw.putFloat(v);
-        }
-        return w.bytes(TENSOR_RAW_DATA, raw.array());
-    }
-
-    /** An encoded OperatorSetIdProto. */
-    public static Writer opset(String domain, long version) {
-        return new Writer().string(OPSET_DOMAIN, domain).varint(OPSET_VERSION, version);
-    }
-
-    /** A complete ModelProto from an encoded graph and opset imports. */
-    public static byte[] model(long irVersion, Writer graph, Writer... opsets) {
-        Writer m = new Writer().varint(MODEL_IR_VERSION, irVersion);
-        m.message(MODEL_GRAPH, graph);
-        for (Writer o : opsets) {
-            m.message(MODEL_OPSET_IMPORT, o);
-        }
-        return m.toByteArray();
     }
 }
