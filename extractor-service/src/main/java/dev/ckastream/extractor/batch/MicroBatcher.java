@@ -14,8 +14,8 @@ import java.util.function.ToIntFunction;
  * respect both limits, the one with the fewest padded tokens plus {@code callOverheadTokens} per batch (the
  * fixed cost of one inference call, expressed in tokens). Filling each batch to the budget, as a greedy cut
  * does, puts short reviews next to long ones and pays for their padding; a call per distinct length pays the
- * call overhead instead, and very small batches run slower per token. On the default pair on CPU a call costs
- * about as much as 20 to 70 tokens; the default of 64 measured best end to end (README, "Benchmarks").
+ * call overhead instead, and very small batches run slower per token. How many tokens a call is worth depends
+ * on the machine and the checkpoints; measurements of the default are in README, "Benchmarks".
  * Cost: O(items × maxItems) per split.
  */
 public final class MicroBatcher {

@@ -39,14 +39,6 @@ public final class Checkpoint implements AutoCloseable {
         return name;
     }
 
-    public ReviewTokenizer tokenizer() {
-        return tokenizer;
-    }
-
-    public LayerPoolingModel model() {
-        return model;
-    }
-
     public TokenizedReview tokenize(String text) {
         lifecycle.readLock().lock();
         try {

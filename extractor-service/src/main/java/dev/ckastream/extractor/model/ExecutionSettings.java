@@ -10,7 +10,8 @@ import java.util.List;
  * @param intraOpThreads    ONNX Runtime intra-op threads; 0 leaves ORT's default (one per physical core)
  * @param cudaFallbackToCpu if CUDA is requested but not available (CPU-only onnxruntime artifact, no driver,
  *                          bad device id): true runs on CPU (see {@link LayerPoolingModel#providerNote()}),
- *                          false (default) fails the load with a message saying why
+ *                          false fails the load with a message saying why; the service's configuration
+ *                          ({@code extractor.execution.cuda-fallback-to-cpu}) defaults to true
  * @param tapNames          explicit tap tensors (layer 0 first, the last must equal the model's last hidden
  *                          state); empty = find them from the LayerNorms
  */
@@ -47,9 +48,5 @@ public record ExecutionSettings(Provider provider, int deviceId, int intraOpThre
 
     public ExecutionSettings withTapNames(List<String> names) {
         return new ExecutionSettings(provider, deviceId, intraOpThreads, cudaFallbackToCpu, names);
-    }
-
-    public ExecutionSettings withIntraOpThreads(int threads) {
-        return new ExecutionSettings(provider, deviceId, threads, cudaFallbackToCpu, tapNames);
     }
 }

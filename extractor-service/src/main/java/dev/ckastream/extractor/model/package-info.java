@@ -2,14 +2,20 @@
  * The extractor's model core: plain Java over ONNX Runtime, no Quarkus or Kafka.
  *
  * <ul>
+ *   <li>{@link dev.ckastream.extractor.model.LayerPoolingModel}: one checkpoint, loaded and self-checked; one run
+ *       yields every layer's masked-mean vector per review ([batch, layers, dim]).</li>
+ *   <li>{@link dev.ckastream.extractor.model.CheckpointGraph}: the original graph as the loader reads it (layer
+ *       taps, inputs, position limit, batch coupling by dynamic quantization).</li>
+ *   <li>{@link dev.ckastream.extractor.model.PoolingRewrite}: the in-memory graph rewrite that exposes the taps
+ *       and adds the masked-mean pooling.</li>
+ *   <li>{@link dev.ckastream.extractor.model.PoolingSession}: the one ONNX Runtime session of the rewritten
+ *       graph, on CPU or CUDA.</li>
+ *   <li>{@link dev.ckastream.extractor.model.BatchTensors}: a batch's padded input tensors and pooling weights.</li>
+ *   <li>{@link dev.ckastream.extractor.model.LoadSelfCheck}: the start-up check of taps and pooling.</li>
  *   <li>{@link dev.ckastream.extractor.model.CheckpointFiles} resolves {@code classpath:} or filesystem locations.</li>
- *   <li>{@link dev.ckastream.extractor.model.LayerPoolingModel} rewrites a checkpoint in memory so that one run
- *       yields every layer's masked-mean vector ([batch, layers, dim]), and self-checks it at load.</li>
- *   <li>{@link dev.ckastream.extractor.model.LayerNormSearch} finds the per-layer taps (embedding LayerNorm and
- *       each block's last LayerNorm) in post-LN BERT-family graphs, single-op or decomposed, fp32 or int8.</li>
- *   <li>{@link dev.ckastream.extractor.model.ProtoWire}, {@link dev.ckastream.extractor.model.OnnxGraph} and
- *       {@link dev.ckastream.extractor.model.OnnxProtos} read and extend the ONNX protobuf wire format directly.</li>
  * </ul>
+ *
+ * <p>The ONNX protobuf reading and writing, and the LayerNorm search, are in {@code dev.ckastream.extractor.onnx}.
  *
  * <p>Execution: CPU by default. With {@code Provider.CUDA} the CUDA execution provider is added for the given
  * device; if that is impossible (CPU-only onnxruntime artifact, bad device, missing CUDA/cuDNN libraries) the load

@@ -1,6 +1,5 @@
 package dev.ckastream.extractor.bench;
 
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,9 +9,9 @@ import java.util.TreeMap;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.ckastream.extractor.model.CheckpointFiles;
-import dev.ckastream.extractor.model.LayerNormSearch;
-import dev.ckastream.extractor.model.LayerPoolingModel;
-import dev.ckastream.extractor.model.OnnxGraph;
+import dev.ckastream.extractor.model.PoolingRewrite;
+import dev.ckastream.extractor.onnx.LayerNormSearch;
+import dev.ckastream.extractor.onnx.OnnxGraph;
 
 /**
  * Profiling aid: what ONNX Runtime's optimizer makes of the original graph and of the service's rewritten
@@ -25,14 +24,12 @@ public final class GraphReport {
     public static void main(String[] args) throws Exception {
         List<String> models = args.length > 0 ? List.of(args)
                 : List.of("classpath:bge-small-en.onnx", "classpath:bge-small-en-v1.5.onnx");
-        Method rewrite = LayerPoolingModel.class.getDeclaredMethod("rewrite", String.class, OnnxGraph.class, List.class);
-        rewrite.setAccessible(true);
         Path dir = Files.createTempDirectory("graph-report-");
         for (String location : models) {
             byte[] original = CheckpointFiles.readModel(location);
             OnnxGraph graph = OnnxGraph.parse(original);
             List<String> taps = LayerNormSearch.taps(LayerNormSearch.layerNormOutputs(graph));
-            byte[] rewritten = (byte[]) rewrite.invoke(null, location, graph, taps);
+            byte[] rewritten = PoolingRewrite.apply(location, graph, taps);
             System.out.println(location + ": " + taps.size() + " taps");
             Map<String, Integer> a = optimizedOps(original, dir.resolve("original.onnx"));
             Map<String, Integer> b = optimizedOps(rewritten, dir.resolve("rewritten.onnx"));

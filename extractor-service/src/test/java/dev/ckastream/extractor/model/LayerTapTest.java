@@ -43,8 +43,8 @@ class LayerTapTest {
         }
         long t0 = System.nanoTime();
         try (LayerPoolingModel model = LayerPoolingModel.load(name, bytes, ExecutionSettings.cpu(2))) {
-            System.out.printf("%s: loaded in %d ms, opset %d, %d taps %s, last hidden '%s', fingerprint %s%n", name,
-                    (System.nanoTime() - t0) / 1_000_000, model.opset(), model.layers(), model.tapTensors(),
+            System.out.printf("%s: loaded in %d ms, %d taps %s, last hidden '%s', fingerprint %s%n", name,
+                    (System.nanoTime() - t0) / 1_000_000, model.layers(), model.tapTensors(),
                     model.lastHiddenStateOutput(), model.fingerprint());
             assertEquals(expectedLayers, model.layers(), "blocks + 1 taps");
             assertEquals(384, model.dim());

@@ -1,16 +1,18 @@
-package dev.ckastream.extractor.model;
+package dev.ckastream.extractor.onnx;
 
-import dev.ckastream.extractor.model.ProtoWire.Writer;
+import dev.ckastream.extractor.onnx.ProtoWire.Writer;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 
-import static dev.ckastream.extractor.model.OnnxGraph.*;
+import static dev.ckastream.extractor.onnx.OnnxGraph.*;
 
-/** Tiny synthetic BERT-like ONNX graphs built with the project's own protobuf writer. */
-final class TinyModels {
+/** Tiny synthetic BERT-like ONNX graphs built with the project's own protobuf writer and ONNX encoders. */
+public final class TinyModels {
 
-    static final int VOCAB = 16;
-    static final int DIM = 4;
+    private static final int VOCAB = 16;
+    public static final int DIM = 4;
 
     private TinyModels() {
     }
@@ -29,7 +31,7 @@ final class TinyModels {
      * the graph output is ln1, giving an even LayerNorm count. {@code blockPrefix} is put into node names
      * (e.g. "/encoder/layer.1/") so that the graph names blocks.
      */
-    static byte[] model(boolean threeLayerNorms, String blockPrefix) {
+    public static byte[] model(boolean threeLayerNorms, String blockPrefix) {
         Writer g = new Writer();
         g.message(GRAPH_NODE, OnnxProtos.node("/embeddings/Gather", "Gather", "", List.of("W", "input_ids"), List.of("e")));
         g.message(GRAPH_NODE, OnnxProtos.node("/embeddings/LayerNorm", "LayerNormalization", "",
@@ -45,25 +47,25 @@ final class TinyModels {
             out = "last_hidden_state";
         }
         g.string(GRAPH_NAME, "tiny");
-        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("W", new long[] {VOCAB, DIM}, values(VOCAB * DIM, 1.5f, 0.1f)));
-        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("gamma", new long[] {DIM}, values(DIM, 0.3f, 1f)));
-        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("beta", new long[] {DIM}, values(DIM, 0.2f, 0f)));
-        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("c", new long[] {DIM}, values(DIM, 2f, 0.5f)));
-        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("embeddings.position_embeddings.weight", new long[] {8, DIM},
+        g.message(GRAPH_INITIALIZER, floatTensor("W", new long[] {VOCAB, DIM}, values(VOCAB * DIM, 1.5f, 0.1f)));
+        g.message(GRAPH_INITIALIZER, floatTensor("gamma", new long[] {DIM}, values(DIM, 0.3f, 1f)));
+        g.message(GRAPH_INITIALIZER, floatTensor("beta", new long[] {DIM}, values(DIM, 0.2f, 0f)));
+        g.message(GRAPH_INITIALIZER, floatTensor("c", new long[] {DIM}, values(DIM, 2f, 0.5f)));
+        g.message(GRAPH_INITIALIZER, floatTensor("embeddings.position_embeddings.weight", new long[] {8, DIM},
                 values(8 * DIM, 1f, 0f)));
         g.message(GRAPH_INPUT, OnnxProtos.tensorValueInfo("input_ids", INT64, List.of("batch", "sequence")));
         g.message(GRAPH_OUTPUT, OnnxProtos.tensorValueInfo(out, FLOAT, List.of("batch", "sequence", (long) DIM)));
-        return OnnxProtos.model(8, g, OnnxProtos.opset("", 17), OnnxProtos.opset("com.microsoft", 1));
+        return model(8, g, opset("", 17), opset("com.microsoft", 1));
     }
 
     /** Appends a decomposed LayerNorm x → out; {@code reciprocal} uses Mul(d, Reciprocal(Sqrt)) instead of Div. */
     private static void decomposedLayerNorm(Writer g, String p, String x, String out, boolean reciprocal) {
         g.message(GRAPH_NODE, OnnxProtos.node(p + "ReduceMean", "ReduceMean", "", List.of(x), List.of(p + "mean"),
-                OnnxProtos.intsAttribute("axes", -1)));
+                intsAttribute("axes", -1)));
         g.message(GRAPH_NODE, OnnxProtos.node(p + "Sub", "Sub", "", List.of(x, p + "mean"), List.of(p + "d")));
         g.message(GRAPH_NODE, OnnxProtos.node(p + "Pow", "Pow", "", List.of(p + "d", "two"), List.of(p + "sq")));
         g.message(GRAPH_NODE, OnnxProtos.node(p + "ReduceMean_1", "ReduceMean", "", List.of(p + "sq"), List.of(p + "var"),
-                OnnxProtos.intsAttribute("axes", -1)));
+                intsAttribute("axes", -1)));
         g.message(GRAPH_NODE, OnnxProtos.node(p + "Add", "Add", "", List.of(p + "var", "eps"), List.of(p + "vare")));
         g.message(GRAPH_NODE, OnnxProtos.node(p + "Sqrt", "Sqrt", "", List.of(p + "vare"), List.of(p + "std")));
         if (reciprocal) {
@@ -80,7 +82,7 @@ final class TinyModels {
      * Embedding Gather + {@code blocks} post-LN blocks, all LayerNorms decomposed (alternating Div and
      * Reciprocal forms), with input_ids and attention_mask inputs (the mask is unused by this toy).
      */
-    static byte[] decomposedModel(int blocks) {
+    public static byte[] decomposedModel(int blocks) {
         Writer g = new Writer();
         g.message(GRAPH_NODE, OnnxProtos.node("/embeddings/Gather", "Gather", "", List.of("W", "input_ids"), List.of("e")));
         decomposedLayerNorm(g, "/embeddings/LayerNorm/", "e", "h0", false);
@@ -96,15 +98,53 @@ final class TinyModels {
             decomposedLayerNorm(g, p + "output/LayerNorm/", p + "fr", out, false);
             h = out;
         }
-        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("W", new long[] {VOCAB, DIM}, values(VOCAB * DIM, 1.5f, 0.1f)));
-        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("gamma", new long[] {DIM}, values(DIM, 0.3f, 1f)));
-        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("beta", new long[] {DIM}, values(DIM, 0.2f, 0f)));
-        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("c", new long[] {DIM}, values(DIM, 2f, 0.5f)));
-        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("two", new long[] {}, new float[] {2f}));
-        g.message(GRAPH_INITIALIZER, OnnxProtos.floatTensor("eps", new long[] {}, new float[] {1e-12f}));
+        g.message(GRAPH_INITIALIZER, floatTensor("W", new long[] {VOCAB, DIM}, values(VOCAB * DIM, 1.5f, 0.1f)));
+        g.message(GRAPH_INITIALIZER, floatTensor("gamma", new long[] {DIM}, values(DIM, 0.3f, 1f)));
+        g.message(GRAPH_INITIALIZER, floatTensor("beta", new long[] {DIM}, values(DIM, 0.2f, 0f)));
+        g.message(GRAPH_INITIALIZER, floatTensor("c", new long[] {DIM}, values(DIM, 2f, 0.5f)));
+        g.message(GRAPH_INITIALIZER, floatTensor("two", new long[] {}, new float[] {2f}));
+        g.message(GRAPH_INITIALIZER, floatTensor("eps", new long[] {}, new float[] {1e-12f}));
         g.message(GRAPH_INPUT, OnnxProtos.tensorValueInfo("input_ids", INT64, List.of("batch", "sequence")));
         g.message(GRAPH_INPUT, OnnxProtos.tensorValueInfo("attention_mask", INT64, List.of("batch", "sequence")));
         g.message(GRAPH_OUTPUT, OnnxProtos.tensorValueInfo("last_hidden_state", FLOAT, List.of("batch", "sequence", (long) DIM)));
-        return OnnxProtos.model(8, g, OnnxProtos.opset("", 13));
+        return model(8, g, opset("", 13));
+    }
+
+    /** An encoded AttributeProto of type INTS. */
+    private static Writer intsAttribute(String name, long... values) {
+        Writer w = new Writer().string(ATTR_NAME, name);
+        for (long v : values) {
+            w.varint(ATTR_INTS, v);
+        }
+        return w.varint(ATTR_TYPE, ATTR_TYPE_INTS);
+    }
+
+    /** An encoded float TensorProto (raw_data, little-endian). */
+    private static Writer floatTensor(String name, long[] dims, float[] values) {
+        Writer w = new Writer();
+        for (long d : dims) {
+            w.varint(TENSOR_DIMS, d);
+        }
+        w.varint(TENSOR_DATA_TYPE, FLOAT).string(TENSOR_NAME, name);
+        ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            raw.putFloat(v);
+        }
+        return w.bytes(TENSOR_RAW_DATA, raw.array());
+    }
+
+    /** An encoded OperatorSetIdProto. */
+    private static Writer opset(String domain, long version) {
+        return new Writer().string(OPSET_DOMAIN, domain).varint(OPSET_VERSION, version);
+    }
+
+    /** A complete ModelProto from an encoded graph and opset imports. */
+    private static byte[] model(long irVersion, Writer graph, Writer... opsets) {
+        Writer m = new Writer().varint(MODEL_IR_VERSION, irVersion);
+        m.message(MODEL_GRAPH, graph);
+        for (Writer o : opsets) {
+            m.message(MODEL_OPSET_IMPORT, o);
+        }
+        return m.toByteArray();
     }
 }

@@ -1,6 +1,6 @@
-package dev.ckastream.extractor.model;
+package dev.ckastream.extractor.onnx;
 
-import dev.ckastream.extractor.model.ProtoWire.Field;
+import dev.ckastream.extractor.onnx.ProtoWire.Field;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,12 +24,12 @@ public final class OnnxGraph {
     // OperatorSetIdProto
     static final int OPSET_DOMAIN = 1;
     static final int OPSET_VERSION = 2;
-    // GraphProto
-    static final int GRAPH_NODE = 1;
+    // GraphProto (public: the graph rewrite appends nodes, inputs and outputs)
+    public static final int GRAPH_NODE = 1;
     static final int GRAPH_NAME = 2;
     static final int GRAPH_INITIALIZER = 5;
-    static final int GRAPH_INPUT = 11;
-    static final int GRAPH_OUTPUT = 12;
+    public static final int GRAPH_INPUT = 11;
+    public static final int GRAPH_OUTPUT = 12;
     // NodeProto
     static final int NODE_INPUT = 1;
     static final int NODE_OUTPUT = 2;
@@ -39,15 +39,11 @@ public final class OnnxGraph {
     static final int NODE_DOMAIN = 7;
     // AttributeProto
     static final int ATTR_NAME = 1;
-    static final int ATTR_F = 2;
     static final int ATTR_I = 3;
-    static final int ATTR_T = 5;
     static final int ATTR_INTS = 8;
     static final int ATTR_TYPE_INTS = 7;
     static final int ATTR_TYPE = 20;
-    static final int ATTR_TYPE_FLOAT = 1;
     static final int ATTR_TYPE_INT = 2;
-    static final int ATTR_TYPE_TENSOR = 4;
     // TensorProto
     static final int TENSOR_DIMS = 1;
     static final int TENSOR_DATA_TYPE = 2;
@@ -64,7 +60,6 @@ public final class OnnxGraph {
     static final int DIM_PARAM = 2;
     // TensorProto.DataType
     public static final int FLOAT = 1;
-    public static final int INT32 = 6;
     public static final int INT64 = 7;
 
     public record Node(int index, String name, String opType, String domain, List<String> inputs, List<String> outputs) {
@@ -240,21 +235,8 @@ public final class OnnxGraph {
         return new Initializer(name, dataType, dims.stream().mapToLong(Long::longValue).toArray());
     }
 
-    public byte[] modelBytes() {
-        return model;
-    }
-
-    Field graphField() {
-        return graphField;
-    }
-
     public Map<String, Long> opsets() {
         return opsets;
-    }
-
-    /** Opset version of the default ONNX domain, 0 if none is imported. */
-    public long defaultOpset() {
-        return opsets.getOrDefault("", opsets.getOrDefault("ai.onnx", 0L));
     }
 
     public List<Node> nodes() {

@@ -1,4 +1,4 @@
-package dev.ckastream.extractor.model;
+package dev.ckastream.extractor.onnx;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A minimal protobuf wire-format reader and writer (varint, 64-bit, length-delimited, 32-bit), enough to read
- * and extend ONNX {@code ModelProto}s without a protobuf dependency. The reader never copies field payloads:
+ * A minimal protobuf wire-format reader (varint, 64-bit, length-delimited, 32-bit fields) and writer (varint and
+ * length-delimited fields), enough to read and extend ONNX {@code ModelProto}s without a protobuf dependency. The reader never copies field payloads:
  * a {@link Field} is an (offset, length) view into the original array, so a 130 MB model is scanned in place.
  */
 public final class ProtoWire {
@@ -22,13 +22,6 @@ public final class ProtoWire {
 
     /** One field of a message: number, wire type, and either a varint value or a payload view. */
     public record Field(int number, int wireType, long varint, byte[] buf, int tagStart, int start, int end) {
-        /** Payload bytes of a length-delimited field, as a copy. */
-        public byte[] bytes() {
-            byte[] out = new byte[end - start];
-            System.arraycopy(buf, start, out, 0, out.length);
-            return out;
-        }
-
         public String string() {
             return new String(buf, start, end - start, StandardCharsets.UTF_8);
         }
@@ -141,23 +134,6 @@ public final class ProtoWire {
 
         public Writer message(int number, Writer message) {
             return bytes(number, message.toByteArray());
-        }
-
-        public Writer fixed32(int number, int bits) {
-            tag(number, FIXED32);
-            for (int i = 0; i < 4; i++) {
-                out.write((bits >>> (8 * i)) & 0xff);
-            }
-            return this;
-        }
-
-        public Writer floatValue(int number, float value) {
-            return fixed32(number, Float.floatToRawIntBits(value));
-        }
-
-        public Writer raw(byte[] bytes) {
-            out.writeBytes(bytes);
-            return this;
         }
 
         private void tag(int number, int wireType) {

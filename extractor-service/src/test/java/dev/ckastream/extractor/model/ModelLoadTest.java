@@ -2,114 +2,19 @@ package dev.ckastream.extractor.model;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
-import dev.ckastream.extractor.model.ProtoWire.Field;
-import dev.ckastream.extractor.model.ProtoWire.Writer;
+import dev.ckastream.extractor.onnx.LayerNormSearch;
+import dev.ckastream.extractor.onnx.OnnxGraph;
+import dev.ckastream.extractor.onnx.TinyModels;
 import dev.ckastream.extractor.tokenize.TokenizedReview;
 import org.junit.jupiter.api.Test;
 
-import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-/** The protobuf reader/writer, the graph rewrite, and start-up errors, on tiny synthetic models. */
-class OnnxWireFormatTest {
-
-    @Test
-    void varintsRoundTrip() {
-        for (long v : new long[] {0, 1, 127, 128, 300, 16383, 16384, Integer.MAX_VALUE, 1L << 35, Long.MAX_VALUE, -1, -300}) {
-            byte[] enc = ProtoWire.encodeVarint(v);
-            int[] pos = {0};
-            assertEquals(v, ProtoWire.readVarint(enc, pos, enc.length), "value " + v);
-            assertEquals(enc.length, pos[0]);
-        }
-        assertArrayEquals(new byte[] {(byte) 0xAC, 0x02}, ProtoWire.encodeVarint(300));
-        assertEquals(10, ProtoWire.encodeVarint(-1).length);
-    }
-
-    @Test
-    void writerOutputParsesBack() {
-        byte[] msg = new Writer().varint(1, 150).string(2, "testing").floatValue(3, 1.5f)
-                .message(4, new Writer().varint(1, 7)).toByteArray();
-        // Known encodings: field 1 varint 150 = 08 96 01; field 2 "testing" = 12 07 74 65 73 74 69 6e 67
-        assertArrayEquals(new byte[] {0x08, (byte) 0x96, 0x01, 0x12, 0x07, 't', 'e', 's', 't', 'i', 'n', 'g'},
-                Arrays.copyOf(msg, 12));
-        List<Field> fields = ProtoWire.parse(msg, 0, msg.length);
-        assertEquals(4, fields.size());
-        assertEquals(150, fields.get(0).varint());
-        assertEquals("testing", fields.get(1).string());
-        assertEquals(ProtoWire.FIXED32, fields.get(2).wireType());
-        assertEquals(7, fields.get(3).message().get(0).varint());
-    }
-
-    @Test
-    void truncatedInputIsRejected() {
-        byte[] msg = new Writer().string(2, "testing").toByteArray();
-        assertThrows(IllegalArgumentException.class, () -> ProtoWire.parse(msg, 0, msg.length - 1));
-        assertThrows(IllegalArgumentException.class, () -> OnnxGraph.parse(new byte[] {0x08, 0x01}));
-    }
-
-    @Test
-    void appendToEmbeddedGrowsOnlyThatFieldAndKeepsTheRest() {
-        byte[] inner = new Writer().varint(1, 1).toByteArray();
-        byte[] msg = new Writer().varint(1, 42).bytes(7, inner).string(9, "tail").toByteArray();
-        Field seven = ProtoWire.parse(msg, 0, msg.length).get(1);
-        byte[] longAppend = new byte[200]; // forces a 2-byte length varint
-        Writer extra = new Writer();
-        for (int i = 0; i < 100; i++) {
-            extra.varint(1, i + 2);
-        }
-        byte[] out = ProtoWire.appendToEmbedded(msg, seven, extra.toByteArray());
-        List<Field> fields = ProtoWire.parse(out, 0, out.length);
-        assertEquals(3, fields.size());
-        assertEquals(42, fields.get(0).varint());
-        assertEquals("tail", fields.get(2).string());
-        List<Field> grown = fields.get(1).message();
-        assertEquals(101, grown.size());
-        assertEquals(1, grown.get(0).varint());
-        assertEquals(101, grown.get(100).varint());
-        assertEquals(200, longAppend.length);
-    }
-
-    @Test
-    void tinyModelParsesAndLayerNormsAreFoundInGraphOrder() {
-        OnnxGraph g = OnnxGraph.parse(TinyModels.model(true, "/encoder/layer.0/"));
-        assertEquals(17, g.defaultOpset());
-        assertEquals(1L, g.opsets().get("com.microsoft"));
-        assertEquals(6, g.nodes().size());
-        assertEquals(List.of("ln0", "ln1", "last_hidden_state"), LayerNormSearch.layerNormOutputs(g));
-        assertEquals(List.of("ln0", "last_hidden_state"), LayerNormSearch.taps(LayerNormSearch.layerNormOutputs(g)));
-        assertEquals(1, LayerNormSearch.blockCountFromNames(g));
-        assertArrayEquals(new long[] {16, 4}, g.initializers().get("W").dims());
-        assertEquals(8, LayerPoolingModel.maxPositions(g));
-    }
-
-    @Test
-    void realModelRewriteKeepsTheOriginalAndAddsPoolingNodes() {
-        byte[] bytes = CheckpointFiles.readModel("classpath:all-minilm-l6-v2-q.onnx");
-        byte[] copy = bytes.clone();
-        OnnxGraph g = OnnxGraph.parse(bytes);
-        List<String> taps = LayerNormSearch.taps(LayerNormSearch.layerNormOutputs(g));
-        assertEquals(7, taps.size());
-        assertEquals(6, LayerNormSearch.blockCountFromNames(g));
-        byte[] rewritten = LayerPoolingModel.rewrite("q", g, taps);
-        assertArrayEquals(copy, bytes, "input bytes untouched");
-        OnnxGraph r = OnnxGraph.parse(rewritten);
-        assertEquals(g.nodes().size() + 2 * 7 + 1, r.nodes().size());
-        assertEquals(g.initializers().keySet(), r.initializers().keySet());
-        assertEquals(g.opsets(), r.opsets());
-        assertEquals(LayerPoolingModel.POOL_WEIGHTS, r.inputs().get(r.inputs().size() - 1).name());
-        assertEquals(g.outputs().size() + 1 + 7, r.outputs().size());
-        assertEquals(List.of("ckastream_batch", 1L, "ckastream_sequence"), r.inputs().get(3).dims());
-        // the original graph's nodes are unchanged and in the same order
-        for (int i = 0; i < g.nodes().size(); i++) {
-            assertEquals(g.nodes().get(i), r.nodes().get(i));
-        }
-        OnnxGraph.Node concat = r.nodes().get(r.nodes().size() - 1);
-        assertEquals("Concat", concat.opType());
-        assertEquals(7, concat.inputs().size());
-    }
+/** Loading tiny synthetic models: taps, pooling, the self-check and every start-up error. */
+class ModelLoadTest {
 
     @Test
     void tinyModelLoadsWithSingleOpLayerNormsAndOnlyTheInputsItHas() {

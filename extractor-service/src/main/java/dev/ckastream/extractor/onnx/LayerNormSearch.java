@@ -1,6 +1,6 @@
-package dev.ckastream.extractor.model;
+package dev.ckastream.extractor.onnx;
 
-import dev.ckastream.extractor.model.OnnxGraph.Node;
+import dev.ckastream.extractor.onnx.OnnxGraph.Node;
 
 import java.util.ArrayList;
 import java.util.List;
