@@ -69,8 +69,10 @@ public final class DiagonalCkaIntervals {
     private final double[][] grams;         // column-major capacity × capacity, shifted coordinates, symmetric
     private final long[] cachedVersions;    // slot versions the grams were computed for
     private int cachedSize;
-    private final double[] slotsByFeature;  // size × d column-major: retained reviews' layer vectors (shifted)
+    private final double[] slotVectors;     // d × size column-major: one layer of every retained review (shifted)
+    private final double[] slotsByFeature;  // size × d column-major: the same, transposed, for SYRK
     private final double[][] centring;      // per used layer: x_sᵀμ for every slot, then μᵀμ at [capacity]
+    private final double[] kx, ky;          // size × size scratch: centred Gram matrices of one pair
 
     /** Pairs layer i of the first checkpoint with layer {@link #alignedByDepth}(i) of the second. */
     public DiagonalCkaIntervals(RetainedReviews sample, GemmEngine gemm) {
@@ -105,7 +107,11 @@ public final class DiagonalCkaIntervals {
         grams = new double[usedLayers.length][cap * cap];
         centring = new double[usedLayers.length][cap + 1];
         cachedVersions = new long[cap];
-        slotsByFeature = new double[cap * Math.max(sample.dimFirst(), sample.dimSecond())];
+        int maxDim = Math.max(sample.dimFirst(), sample.dimSecond());
+        slotVectors = new double[cap * maxDim + maxDim];
+        slotsByFeature = new double[cap * maxDim + cap];
+        kx = new double[cap * cap];
+        ky = new double[cap * cap];
     }
 
     /** {@code round(i·(LB−1)/(LA−1))}, the relative-depth alignment of {@code CkaScores#alignedLayerB}. */
@@ -167,33 +173,35 @@ public final class DiagonalCkaIntervals {
                 dirty[m++] = s;
             }
         }
+        double[] mu = new double[Math.max(sample.dimFirst(), sample.dimSecond())];
         for (int g = 0; g < usedLayers.length; g++) {
             int a = usedLayers[g];
             int off = sample.layerOffset(a);
             int d = sample.layerDim(a);
-            double[] c = centring[g];
             double mm = 0;
             for (int k = 0; k < d; k++) {
-                double mu = sample.shiftedMean(off + k);
-                mm += mu * mu;
-                for (int s = 0; s < size; s++) {
-                    slotsByFeature[s + k * size] = sample.shifted(s, off + k);
-                }
+                mu[k] = sample.shiftedMean(off + k);
+                mm += mu[k] * mu[k];
             }
-            Arrays.fill(c, 0, size, 0);
-            for (int k = 0; k < d; k++) {
-                double mu = sample.shiftedMean(off + k);
-                int col = k * size;
-                for (int s = 0; s < size; s++) {
-                    c[s] += slotsByFeature[s + col] * mu;
-                }
+            double[] c = centring[g];
+            for (int s = 0; s < size; s++) {
+                c[s] = sample.dotShifted(s, off, d, mu);
             }
             c[cap] = mm;
             if (m == 0) {
                 continue;
             }
+            for (int s = 0; s < size; s++) {
+                sample.copyShifted(s, off, d, slotVectors, s * d);
+            }
             double[] gram = grams[g];
             if (m * 4 >= size) {
+                // most slots changed (the sample is filling): one SYRK, half the work of a GEMM
+                for (int s = 0; s < size; s++) {
+                    for (int k = 0; k < d; k++) {
+                        slotsByFeature[s + k * size] = slotVectors[k + s * d];
+                    }
+                }
                 gemm.dsyrkUpper(size, d, 1.0, slotsByFeature, 0, size, 0.0, gram, 0, cap);
                 for (int t = 0; t < size; t++) {
                     for (int s = 0; s < t; s++) {
@@ -202,13 +210,11 @@ public final class DiagonalCkaIntervals {
                 }
             } else {
                 double[] changed = new double[m * d + d];
-                for (int k = 0; k < d; k++) {
-                    for (int r = 0; r < m; r++) {
-                        changed[r + k * m] = slotsByFeature[dirty[r] + k * size];
-                    }
+                for (int r = 0; r < m; r++) {
+                    System.arraycopy(slotVectors, dirty[r] * d, changed, r * d, d);
                 }
                 double[] columns = new double[size * m + size];
-                gemm.dgemm(false, true, size, m, d, 1.0, slotsByFeature, 0, size, changed, 0, m, 0.0, columns, 0, size);
+                gemm.dgemm(true, false, size, m, d, 1.0, slotVectors, 0, d, changed, 0, d, 0.0, columns, 0, size);
                 for (int r = 0; r < m; r++) {
                     int t = dirty[r];
                     for (int s = 0; s < size; s++) {
@@ -229,11 +235,10 @@ public final class DiagonalCkaIntervals {
      * Fills {@code out} (column-major R×R, diagonal included) with layer g's Gram centred for the debiased
      * estimator: U-centred while the sample is all reviews, else centred by the running mean.
      */
-    private double[] centredForDebiased(int g, long n) {
+    private void centredForDebiased(int g, long n, double[] out) {
         int size = sample.size();
         int cap = sample.capacity();
         double[] gram = grams[g];
-        double[] out = new double[size * size];
         if (n == size) {
             double[] r = new double[size];
             double total = 0;
@@ -255,7 +260,6 @@ public final class DiagonalCkaIntervals {
         } else {
             meanCentred(g, out);
         }
-        return out;
     }
 
     private void meanCentred(int g, double[] out) {
@@ -277,8 +281,8 @@ public final class DiagonalCkaIntervals {
             return Double.NaN;
         }
         int size = sample.size();
-        double[] kx = centredForDebiased(gx, n);
-        double[] ky = centredForDebiased(gy, n);
+        centredForDebiased(gx, n, kx);
+        centredForDebiased(gy, n, ky);
         double hxx = 0, hyy = 0;
         for (int t = 0; t < size; t++) {
             for (int s = 0; s < t; s++) {
@@ -302,8 +306,6 @@ public final class DiagonalCkaIntervals {
             return Double.NaN;
         }
         int size = sample.size();
-        double[] kx = new double[size * size];
-        double[] ky = new double[size * size];
         meanCentred(gx, kx);
         meanCentred(gy, ky);
         double hxx = 0, hyy = 0;

@@ -34,6 +34,7 @@ public final class RetainedReviews {
     private final String[] ids;
     private final long[] slotVersions;  // bumped whenever a slot gets a new review
     private int size;
+    private int largestSlot = -1;       // slot of the largest (hash, id) once full; −1 = to be found
 
     public RetainedReviews(int layersFirst, int dimFirst, int layersSecond, int dimSecond, int capacity) {
         if (layersFirst < 1 || dimFirst < 1 || layersSecond < 1 || dimSecond < 1) {
@@ -90,10 +91,14 @@ public final class RetainedReviews {
             }
             slot = size++;
         } else {
-            slot = largest();
+            if (largestSlot < 0) {
+                largestSlot = largest();
+            }
+            slot = largestSlot;
             if (!before(hash, reviewId, hashes[slot], ids[slot]) || indexOf(hash, reviewId) >= 0) {
                 return;
             }
+            largestSlot = -1;
         }
         hashes[slot] = hash;
         ids[slot] = reviewId;
@@ -155,9 +160,22 @@ public final class RetainedReviews {
         return a < layersFirst ? dimFirst : dimSecond;
     }
 
-    /** Element k of the retained review in slot s, minus the shift. */
-    double shifted(int slot, int k) {
-        return (double) pooled[slot * dim + k] - shift[k];
+    /** Σ_k (z_k − shift_k)·w[k − off] over the layer at {@code off} of the review in slot s. */
+    double dotShifted(int slot, int off, int len, double[] w) {
+        int base = slot * dim + off;
+        double acc = 0;
+        for (int k = 0; k < len; k++) {
+            acc += ((double) pooled[base + k] - shift[off + k]) * w[k];
+        }
+        return acc;
+    }
+
+    /** Copies the shifted layer at {@code off} of the review in slot s into {@code out[at, at + len)}. */
+    void copyShifted(int slot, int off, int len, double[] out, int at) {
+        int base = slot * dim + off;
+        for (int k = 0; k < len; k++) {
+            out[at + k] = (double) pooled[base + k] - shift[off + k];
+        }
     }
 
     double shiftedMean(int k) {
