@@ -11,9 +11,11 @@ WORKDIR /src
 # The reactor reads every module's pom; deploy (a test dependency) and cka-service are built.
 COPY mvnw pom.xml ./
 COPY .mvn .mvn
+COPY contract/pom.xml contract/pom.xml
 COPY deploy/pom.xml deploy/pom.xml
 COPY extractor-service/pom.xml extractor-service/pom.xml
 COPY cka-service/pom.xml cka-service/pom.xml
+COPY contract/src contract/src
 COPY deploy/src deploy/src
 COPY cka-service/src cka-service/src
 RUN --mount=type=cache,target=/root/.m2 \

@@ -21,9 +21,11 @@ WORKDIR /src
 # extractor-service are built.
 COPY mvnw pom.xml ./
 COPY .mvn .mvn
+COPY contract/pom.xml contract/pom.xml
 COPY deploy/pom.xml deploy/pom.xml
 COPY extractor-service/pom.xml extractor-service/pom.xml
 COPY cka-service/pom.xml cka-service/pom.xml
+COPY contract/src contract/src
 COPY deploy/src deploy/src
 COPY extractor-service/src extractor-service/src
 RUN --mount=type=cache,target=/root/.m2 \

@@ -10,14 +10,16 @@ FROM ${JDK_IMAGE} AS build
 WORKDIR /src
 COPY mvnw pom.xml ./
 COPY .mvn .mvn
+COPY contract/pom.xml contract/pom.xml
 COPY deploy/pom.xml deploy/pom.xml
 COPY extractor-service/pom.xml extractor-service/pom.xml
 COPY cka-service/pom.xml cka-service/pom.xml
+COPY contract/src contract/src
 COPY deploy/src deploy/src
 # package copies the runtime classpath to deploy/target/lib; one fixed jar name for the next stage.
 RUN --mount=type=cache,target=/root/.m2 \
     set -eu; \
-    ./mvnw -B -q -pl deploy package -Dmaven.test.skip=true; \
+    ./mvnw -B -q -pl deploy -am package -Dmaven.test.skip=true; \
     mkdir -p /out; \
     cp deploy/target/lib/*.jar /out/; \
     jar=$(ls deploy/target/ckastream-deploy-*.jar | grep -v -e '-sources' -e '-javadoc' -e '-tests' | head -n 1); \

@@ -9,16 +9,15 @@ public enum ActivationRejection {
     MISSING_KEY("missing-key", "the record has no key (review id)"),
     BAD_KEY("bad-key", "the record key is not valid UTF-8"),
     MISSING_VALUE("missing-value", "the record has no value (tombstone)"),
-    MISSING_HEADER("missing-header", "a required header (layers, dim, tokens, model, contract-version) is missing"),
+    MISSING_HEADER("missing-header", "a required header (layers, dim, tokens, model) is missing"),
     BAD_HEADER("bad-header", "a header is not a positive number, or label is not 0/1"),
-    UNKNOWN_CONTRACT_VERSION("unknown-contract-version", "the contract-version header names a version this reader does not know"),
+    UNKNOWN_CONTRACT_VERSION("unknown-contract-version", "the contract-version header is not a version this reader knows (1 or 2; no header means 1)"),
     BAD_LENGTH("bad-length", "the payload is not layers x dim x 4 bytes"),
     NON_FINITE("non-finite", "the payload holds NaN or an infinity"),
     SHAPE_MISMATCH("shape-mismatch", "layers x dim differ from the checkpoint's stream so far"),
     MODEL_MISMATCH("model-mismatch", "the model fingerprint differs from the checkpoint's stream so far"),
     UNKNOWN_TOPIC("unknown-topic", "the record came from a topic that is not one of the compared checkpoints'"),
     DUPLICATE("duplicate", "a half for a review id already counted (redelivery or a re-sent review)"),
-    LABEL_MISMATCH("label-mismatch", "the second half's label differs from the first half's; the first half's is kept"),
     JOIN_TIMEOUT("join-timeout", "the other half did not arrive within cka.join.max-age"),
     JOIN_OVERFLOW("join-overflow", "the pending halves exceeded cka.join.max-pending; the oldest was evicted");
 

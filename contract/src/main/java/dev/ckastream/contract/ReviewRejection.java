@@ -15,6 +15,7 @@ public enum ReviewRejection {
     BAD_LABEL("bad-label", "\"label\" is present but not 0 or 1"),
     KEY_MISMATCH("key-mismatch", "the record key is missing or differs from \"id\""),
     TEXT_TOO_LONG("text-too-long", "the text is longer than extractor.max-chars"),
+    TOKENIZER_FAILED("tokenizer-failed", "a checkpoint's tokenizer failed on the text; neither half was published"),
     INFERENCE_FAILED("inference-failed", "a checkpoint failed to run on the review; neither half was published");
 
     private final String code;

@@ -1,48 +1,29 @@
 package dev.ckastream.cka.contract;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
+import dev.ckastream.contract.ActivationRecord;
+import dev.ckastream.contract.InvalidActivation;
+import dev.ckastream.contract.Side;
 
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * One valid activation record: a review's pooled vectors from one checkpoint.
+ * One valid activation record and the checkpoint of the pair it came from: a review's pooled vectors from
+ * one side.
  *
- * @param side   0 for the first checkpoint, 1 for the second
  * @param pooled layer-major, {@code layers × dim} values, all finite
  * @param label  0, 1 or {@code null}
  */
-public record PooledHalf(String reviewId, int side, int layers, int dim, int tokens, Integer label, String model,
+public record PooledHalf(String reviewId, Side side, int layers, int dim, int tokens, Integer label, String model,
         float[] pooled) {
 
-    /** The record key, as on the wire. */
-    public byte[] keyBytes() {
-        return reviewId.getBytes(StandardCharsets.UTF_8);
+    /** Decodes and validates a record of {@code side}'s activation topic (the wire contract's own decoder). */
+    public static PooledHalf decode(Side side, byte[] key, byte[] value, Headers headers) throws InvalidActivation {
+        ActivationRecord r = ActivationRecord.decode(key, value, headers);
+        return new PooledHalf(r.reviewId(), side, r.layers(), r.dim(), r.tokens(), r.label(), r.model(), r.pooled());
     }
 
-    /** The record value, as on the wire (exact: finite floats round-trip bit for bit). */
-    public byte[] valueBytes() {
-        ByteBuffer buffer = ByteBuffer.allocate(pooled.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        buffer.asFloatBuffer().put(pooled);
-        return buffer.array();
-    }
-
-    /** The record headers, as on the wire. */
-    public Headers headers() {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add("layers", ascii(layers));
-        headers.add("dim", ascii(dim));
-        headers.add("tokens", ascii(tokens));
-        if (label != null) {
-            headers.add("label", ascii(label));
-        }
-        headers.add("model", model.getBytes(StandardCharsets.US_ASCII));
-        return headers;
-    }
-
-    private static byte[] ascii(int value) {
-        return Integer.toString(value).getBytes(StandardCharsets.US_ASCII);
+    /** The record as on the wire (exact: finite floats round-trip bit for bit), to dead-letter it. */
+    public ActivationRecord record() {
+        return new ActivationRecord(reviewId, layers, dim, tokens, label, model, pooled);
     }
 }

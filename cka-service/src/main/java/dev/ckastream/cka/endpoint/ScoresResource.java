@@ -9,7 +9,7 @@ import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import dev.ckastream.cka.score.ScoreBoard;
-import dev.ckastream.cka.score.ScoreReport;
+import dev.ckastream.contract.ScoreReport;
 import io.smallrye.mutiny.Multi;
 
 /** The score record over HTTP: the latest at {@code GET /scores}, every new one as server-sent events. */

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.ckastream.cka.contract.PooledHalf;
+import dev.ckastream.contract.ActivationRejection;
+import dev.ckastream.contract.Side;
 
 /**
  * Pairs the two halves of a review (one record per checkpoint) by review id. Halves wait in a bounded
@@ -28,12 +30,12 @@ public final class ReviewJoin {
     public record Waiting() implements Offer {
     }
 
-    /** The half is refused: {@code reason} is a stable code, {@code detail} says why. */
-    public record Refused(String reason, String detail) implements Offer {
+    /** The half is refused ({@code duplicate}); {@code detail} says why. */
+    public record Refused(ActivationRejection reason, String detail) implements Offer {
     }
 
     /** A waiting half that was pushed out of the buffer. */
-    public record Evicted(PooledHalf half, String reason, String detail) {
+    public record Evicted(PooledHalf half, ActivationRejection reason, String detail) {
     }
 
     private record Waiter(PooledHalf half, long arrivedMillis) {
@@ -56,22 +58,22 @@ public final class ReviewJoin {
     /** Offers a half that arrived at {@code nowMillis}; evictions it causes are added to {@code evicted}. */
     public Offer offer(PooledHalf half, long nowMillis, List<Evicted> evicted) {
         if (counted.contains(half.reviewId())) {
-            return new Refused("duplicate", "review " + half.reviewId() + " was already counted");
+            return new Refused(ActivationRejection.DUPLICATE, "review " + half.reviewId() + " was already counted");
         }
         Waiter other = pending.get(half.reviewId());
         if (other != null) {
             if (other.half.side() == half.side()) {
-                return new Refused("duplicate", "review " + half.reviewId() + " already has a waiting half from this checkpoint");
+                return new Refused(ActivationRejection.DUPLICATE, "review " + half.reviewId() + " already has a waiting half from this checkpoint");
             }
             pending.remove(half.reviewId());
             counted.add(half.reviewId());
-            return half.side() == 0 ? new Completed(half, other.half) : new Completed(other.half, half);
+            return half.side() == Side.FIRST ? new Completed(half, other.half) : new Completed(other.half, half);
         }
         pending.put(half.reviewId(), new Waiter(half, nowMillis));
         while (pending.size() > maxPending) {
             Map.Entry<String, Waiter> oldest = pending.entrySet().iterator().next();
             pending.remove(oldest.getKey());
-            evicted.add(new Evicted(oldest.getValue().half, "join-overflow", "more than " + maxPending
+            evicted.add(new Evicted(oldest.getValue().half, ActivationRejection.JOIN_OVERFLOW, "more than " + maxPending
                     + " reviews waiting for their other half; the oldest is dropped (cka.join.max-pending)"));
         }
         return new Waiting();
@@ -87,7 +89,7 @@ public final class ReviewJoin {
                 break; // insertion order = arrival order
             }
             it.remove();
-            evicted.add(new Evicted(w.half, "join-timeout", "the other checkpoint's half did not arrive within "
+            evicted.add(new Evicted(w.half, ActivationRejection.JOIN_TIMEOUT, "the other checkpoint's half did not arrive within "
                     + maxAgeMillis / 1000 + " s (cka.join.max-age)"));
         }
         return evicted;

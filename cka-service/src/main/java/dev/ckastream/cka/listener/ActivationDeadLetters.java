@@ -17,8 +17,10 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
-import dev.ckastream.cka.contract.ActivationTopics;
 import dev.ckastream.cka.observe.CkaMetrics;
+import dev.ckastream.contract.ActivationRejection;
+import dev.ckastream.contract.DeadLetterHeaders;
+import dev.ckastream.contract.Topics;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -41,22 +43,23 @@ public class ActivationDeadLetters {
     @Inject
     CkaMetrics metrics;
 
-    public CompletableFuture<Void> send(String sourceTopic, byte[] key, byte[] value, Headers original, String reason,
-            String error) {
-        metrics.deadLetter(reason);
+    public CompletableFuture<Void> send(String sourceTopic, byte[] key, byte[] value, Headers original,
+            ActivationRejection reason, String detail) {
+        metrics.deadLetter(reason.code());
+        String error = DeadLetterHeaders.error(reason.code(), detail);
         LOG.debugf("dead letter from %s: %s", sourceTopic, error);
         List<Header> headers = new ArrayList<>();
         if (original != null) {
             for (Header h : original) {
-                if (!h.key().equals("error") && !h.key().equals("error.reason")) {
+                if (!h.key().equals(DeadLetterHeaders.ERROR) && !h.key().equals(DeadLetterHeaders.ERROR_REASON)) {
                     headers.add(h);
                 }
             }
         }
-        headers.add(new RecordHeader("error", error.getBytes(StandardCharsets.UTF_8)));
-        headers.add(new RecordHeader("error.reason", reason.getBytes(StandardCharsets.UTF_8)));
-        headers.add(new RecordHeader("source.topic", sourceTopic.getBytes(StandardCharsets.UTF_8)));
-        var metadata = OutgoingKafkaRecordMetadata.<byte[]>builder().withTopic(ActivationTopics.DLQ).withKey(key)
+        headers.add(new RecordHeader(DeadLetterHeaders.ERROR, error.getBytes(StandardCharsets.UTF_8)));
+        headers.add(new RecordHeader(DeadLetterHeaders.ERROR_REASON, reason.code().getBytes(StandardCharsets.UTF_8)));
+        headers.add(new RecordHeader(DeadLetterHeaders.SOURCE_TOPIC, sourceTopic.getBytes(StandardCharsets.UTF_8)));
+        var metadata = OutgoingKafkaRecordMetadata.<byte[]>builder().withTopic(Topics.ACTIVATIONS_DLQ).withKey(key)
                 .withHeaders(new RecordHeaders(headers)).build();
         return deadLetters.sendMessage(Message.of(Record.of(key, value)).addMetadata(metadata))
                 .subscribeAsCompletionStage();

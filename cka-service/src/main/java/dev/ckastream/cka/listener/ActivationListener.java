@@ -9,9 +9,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.ckastream.cka.config.CkaConfig;
-import dev.ckastream.cka.contract.ActivationDecoder;
-import dev.ckastream.cka.contract.ActivationTopics;
-import dev.ckastream.cka.contract.BadActivation;
 import dev.ckastream.cka.contract.PooledHalf;
 import dev.ckastream.cka.join.ReviewJoin;
 import dev.ckastream.cka.observe.CkaMetrics;
@@ -19,6 +16,11 @@ import dev.ckastream.cka.score.ProbeTrainer;
 import dev.ckastream.cka.score.ScoreBoard;
 import dev.ckastream.cka.state.Comparison;
 import dev.ckastream.cka.state.ComparisonStore;
+import dev.ckastream.contract.ActivationRecord;
+import dev.ckastream.contract.ActivationRejection;
+import dev.ckastream.contract.InvalidActivation;
+import dev.ckastream.contract.Side;
+import dev.ckastream.contract.Topics;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
@@ -26,6 +28,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
@@ -54,13 +57,14 @@ public class ActivationListener {
         this.board = board;
         this.trainer = trainer;
         this.metrics = metrics;
-        this.firstTopic = ActivationTopics.activations(config.first());
-        this.secondTopic = ActivationTopics.activations(config.second());
+        this.firstTopic = Topics.activations(config.first());
+        this.secondTopic = Topics.activations(config.second());
         this.emitEvery = config.emitEvery();
     }
 
     /** A record that cannot be counted, to be dead-lettered once the batch is applied. */
-    private record DeadLetter(String topic, byte[] key, byte[] value, Headers headers, String reason, String error) {
+    private record DeadLetter(String topic, byte[] key, byte[] value, Headers headers, ActivationRejection reason,
+            String detail) {
     }
 
     @Incoming("activations")
@@ -86,7 +90,7 @@ public class ActivationListener {
             return completed;
         });
         List<CompletableFuture<Void>> sends = new ArrayList<>(dead.size());
-        dead.forEach(d -> sends.add(deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.error)));
+        dead.forEach(d -> sends.add(deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.detail)));
         if (counted > 0 || !dead.isEmpty()) {
             metrics.counted(counted);
             board.markChanged();
@@ -102,24 +106,24 @@ public class ActivationListener {
     /** Applies one record; returns true when it completed a review. */
     private boolean apply(Comparison c, KafkaRecord<byte[], byte[]> record, long now, List<DeadLetter> dead) {
         String topic = record.getTopic();
-        int side = topic.equals(firstTopic) ? 0 : topic.equals(secondTopic) ? 1 : -1;
-        if (side < 0) {
-            dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(), "unknown-topic",
-                    "unknown-topic: " + topic + " is neither " + firstTopic + " nor " + secondTopic));
+        Side side = topic.equals(firstTopic) ? Side.FIRST : topic.equals(secondTopic) ? Side.SECOND : null;
+        if (side == null) {
+            dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(),
+                    ActivationRejection.UNKNOWN_TOPIC, topic + " is neither " + firstTopic + " nor " + secondTopic));
             return false;
         }
         try {
-            PooledHalf half = ActivationDecoder.decode(side, record.getKey(), record.getPayload(), record.getHeaders());
+            PooledHalf half = PooledHalf.decode(side, record.getKey(), record.getPayload(), record.getHeaders());
             Comparison.Result result = c.offer(half, now);
             result.evicted().forEach(e -> dead.add(evicted(c, e)));
             if (result.offer() instanceof ReviewJoin.Refused refused) {
                 dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(),
-                        refused.reason(), refused.reason() + ": " + refused.detail()));
+                        refused.reason(), refused.detail()));
             }
             return result.offer() instanceof ReviewJoin.Completed;
-        } catch (BadActivation e) {
-            dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(), e.reason,
-                    e.getMessage()));
+        } catch (InvalidActivation e) {
+            dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(), e.reason(),
+                    e.detail()));
             return false;
         }
     }
@@ -135,15 +139,15 @@ public class ActivationListener {
             return dead;
         });
         if (!expired.isEmpty()) {
-            expired.forEach(d -> deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.error));
+            expired.forEach(d -> deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.detail));
             board.markChanged();
         }
         board.publishIfChanged();
     }
 
     private static DeadLetter evicted(Comparison c, ReviewJoin.Evicted e) {
-        PooledHalf h = e.half();
-        return new DeadLetter(ActivationTopics.activations(c.name(h.side())), h.keyBytes(), h.valueBytes(), h.headers(),
-                e.reason(), e.reason() + ": " + e.detail());
+        ActivationRecord r = e.half().record();
+        return new DeadLetter(Topics.activations(c.name(e.half().side())), r.key(), r.value(),
+                new RecordHeaders(r.headers()), e.reason(), e.detail());
     }
 }

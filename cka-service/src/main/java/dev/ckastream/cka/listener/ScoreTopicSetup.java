@@ -20,7 +20,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
 
-import dev.ckastream.cka.contract.ActivationTopics;
+import dev.ckastream.contract.Topics;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 
@@ -56,25 +56,25 @@ public class ScoreTopicSetup {
         admin.put("default.api.timeout.ms", 15_000);
         try (Admin client = Admin.create(admin)) {
             Set<String> existing = client.listTopics().names().get(15, TimeUnit.SECONDS);
-            if (existing.contains(ActivationTopics.SCORES)) {
+            if (existing.contains(Topics.SCORES)) {
                 warnUnlessCompacted(client);
                 return;
             }
-            NewTopic scores = new NewTopic(ActivationTopics.SCORES, 1, (short) -1)
+            NewTopic scores = new NewTopic(Topics.SCORES, 1, (short) -1)
                     .configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"));
             client.createTopics(List.of(scores)).all().get(15, TimeUnit.SECONDS);
-            LOG.infof("created compacted topic %s", ActivationTopics.SCORES);
+            LOG.infof("created compacted topic %s", Topics.SCORES);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                LOG.warnf("could not create %s: %s", ActivationTopics.SCORES, e.getCause().getMessage());
+                LOG.warnf("could not create %s: %s", Topics.SCORES, e.getCause().getMessage());
             }
         } catch (Exception e) {
-            LOG.warnf("could not create %s (is Kafka reachable?): %s", ActivationTopics.SCORES, e.toString());
+            LOG.warnf("could not create %s (is Kafka reachable?): %s", Topics.SCORES, e.toString());
         }
     }
 
     private static void warnUnlessCompacted(Admin client) throws Exception {
-        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, ActivationTopics.SCORES);
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, Topics.SCORES);
         Config config = client.describeConfigs(List.of(topic)).all().get(15, TimeUnit.SECONDS).get(topic);
         ConfigEntry policy = config == null ? null : config.get("cleanup.policy");
         String value = policy == null ? "" : policy.value();
@@ -82,7 +82,7 @@ public class ScoreTopicSetup {
             LOG.warnf("%s exists with cleanup.policy=%s, not compact: scores are published, but old score records "
                     + "are kept until retention instead of only the latest per pair. Fix it with: kafka-configs.sh "
                     + "--alter --entity-type topics --entity-name %s --add-config cleanup.policy=compact",
-                    ActivationTopics.SCORES, value, ActivationTopics.SCORES);
+                    Topics.SCORES, value, Topics.SCORES);
         }
     }
 }

@@ -20,7 +20,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.ckastream.cka.config.CkaConfig;
-import dev.ckastream.cka.contract.ActivationTopics;
+import dev.ckastream.contract.ContractVersion;
+import dev.ckastream.contract.ScoreReport;
+import dev.ckastream.contract.Topics;
 import dev.ckastream.cka.math.CkaScores;
 import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeReport;
@@ -90,10 +92,10 @@ public class ScoreBoard {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("score record not serialisable", e);
         }
-        String key = ActivationTopics.scoresKey(config.first(), config.second());
-        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withTopic(ActivationTopics.SCORES).withKey(key).build();
+        String key = Topics.scoresKey(config.first(), config.second());
+        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withTopic(Topics.SCORES).withKey(key).build();
         scores.sendMessage(Message.of(Record.of(key, value)).addMetadata(metadata)).subscribe().with(
-                ok -> { }, failure -> LOG.warnf("score record not written to %s: %s", ActivationTopics.SCORES,
+                ok -> { }, failure -> LOG.warnf("score record not written to %s: %s", Topics.SCORES,
                         failure.getMessage()));
         events.onNext(report);
         return report;
@@ -124,8 +126,9 @@ public class ScoreBoard {
         Double[][] cka = s.scores == null ? new Double[0][] : boxed(s.scores.cka());
         Double[][] debiased = s.scores == null ? new Double[0][] : boxed(s.scores.ckaDebiased());
         List<String> layerStatus = s.scores == null ? List.of() : status.of(s.scores.diagonal());
-        return new ScoreReport(List.of(config.first(), config.second()), s.reviews, s.labeled, layers, cka, debiased,
-                probe(s.probes, s.scores), layerStatus, s.pending, s.deadLetters, rate, Instant.now().toString());
+        return new ScoreReport(ContractVersion.CURRENT, List.of(config.first(), config.second()), s.reviews,
+                s.labeled, layers, cka, debiased, probe(s.probes, s.scores), layerStatus, s.pending, s.deadLetters, rate,
+                Instant.now().toString());
     }
 
     private Map<String, Object> probe(LayerProbes probes, CkaScores scores) {

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import dev.ckastream.cka.contract.BadActivation;
 import dev.ckastream.cka.contract.PooledHalf;
+import dev.ckastream.contract.ActivationRejection;
+import dev.ckastream.contract.InvalidActivation;
+import dev.ckastream.contract.Side;
 import dev.ckastream.cka.join.CountedReviews;
 import dev.ckastream.cka.join.ReviewJoin;
 import dev.ckastream.cka.math.CkaScores;
@@ -71,7 +73,7 @@ public final class Comparison {
      * Checks a half against its stream's signature (the first valid record fixes it), then joins it; a
      * completed review is added to the accumulators and, when labelled, to the probes' data.
      */
-    public Result offer(PooledHalf half, long nowMillis) throws BadActivation {
+    public Result offer(PooledHalf half, long nowMillis) throws InvalidActivation {
         checkSignature(half);
         List<ReviewJoin.Evicted> evicted = new ArrayList<>();
         ReviewJoin.Offer offer = join.offer(half, nowMillis, evicted);
@@ -99,18 +101,18 @@ public final class Comparison {
         deadLetters += records;
     }
 
-    private void checkSignature(PooledHalf half) throws BadActivation {
-        StreamSignature known = signatures[half.side()];
+    private void checkSignature(PooledHalf half) throws InvalidActivation {
+        StreamSignature known = signatures[half.side().ordinal()];
         if (known == null) {
-            signatures[half.side()] = new StreamSignature(half.layers(), half.dim(), half.model());
+            signatures[half.side().ordinal()] = new StreamSignature(half.layers(), half.dim(), half.model());
             return;
         }
         if (known.layers() != half.layers() || known.dim() != half.dim()) {
-            throw new BadActivation("shape-mismatch", "layers × dim = " + half.layers() + " × " + half.dim()
+            throw new InvalidActivation(ActivationRejection.SHAPE_MISMATCH, "layers × dim = " + half.layers() + " × " + half.dim()
                     + " but the " + name(half.side()) + " stream so far is " + known.layers() + " × " + known.dim());
         }
         if (!known.model().equals(half.model())) {
-            throw new BadActivation("model-mismatch", "model fingerprint " + half.model() + " but the "
+            throw new InvalidActivation(ActivationRejection.MODEL_MISMATCH, "model fingerprint " + half.model() + " but the "
                     + name(half.side()) + " stream so far comes from " + known.model());
         }
     }
@@ -165,8 +167,8 @@ public final class Comparison {
         return settings.second();
     }
 
-    public String name(int side) {
-        return side == 0 ? settings.first() : settings.second();
+    public String name(Side side) {
+        return side == Side.FIRST ? settings.first() : settings.second();
     }
 
     public StreamSignature signature(int side) {
@@ -261,7 +263,7 @@ public final class Comparison {
 
     private static void writeHalf(DataOutput out, PooledHalf h) throws IOException {
         writeString(out, h.reviewId());
-        out.writeInt(h.side());
+        out.writeInt(h.side().ordinal());
         out.writeInt(h.layers());
         out.writeInt(h.dim());
         out.writeInt(h.tokens());
@@ -274,7 +276,11 @@ public final class Comparison {
 
     private static PooledHalf readHalf(DataInput in) throws IOException {
         String id = readString(in);
-        int side = in.readInt();
+        int sideIndex = in.readInt();
+        if (sideIndex < 0 || sideIndex >= Side.values().length) {
+            throw new IOException("a waiting half of review " + id + " has side " + sideIndex + ", not 0 or 1");
+        }
+        Side side = Side.values()[sideIndex];
         int layers = in.readInt();
         int dim = in.readInt();
         int tokens = in.readInt();

@@ -13,7 +13,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.ckastream.cka.config.CkaConfig;
-import dev.ckastream.cka.contract.ActivationTopics;
+import dev.ckastream.contract.Topics;
 import dev.ckastream.cka.math.GemmEngine;
 import dev.ckastream.cka.snapshot.SnapshotFiles;
 
@@ -40,8 +40,8 @@ public class ComparisonStore {
         this.snapshots = new SnapshotFiles(Path.of(config.stateDir()).toAbsolutePath(), config.snapshot().keep());
         this.comparison = config.snapshot().enabled() ? restore(settings, gemm) : new Comparison(settings, gemm);
         LOG.infof("comparing %s (rows) with %s (columns): topics %s, %s -> %s; GEMM engine %s; state in %s",
-                config.first(), config.second(), ActivationTopics.activations(config.first()),
-                ActivationTopics.activations(config.second()), ActivationTopics.SCORES, gemm.implementation(),
+                config.first(), config.second(), Topics.activations(config.first()),
+                Topics.activations(config.second()), Topics.SCORES, gemm.implementation(),
                 config.snapshot().enabled() ? snapshots.directory() : "memory only (cka.snapshot.enabled=false)");
     }
 

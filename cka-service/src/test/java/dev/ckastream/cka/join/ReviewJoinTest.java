@@ -11,11 +11,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import dev.ckastream.cka.contract.PooledHalf;
+import dev.ckastream.contract.ActivationRejection;
+import dev.ckastream.contract.Side;
 
 class ReviewJoinTest {
 
     private static PooledHalf half(String id, int side) {
-        return new PooledHalf(id, side, 1, 2, 3, null, "m" + side, new float[] { 1, 2 });
+        return new PooledHalf(id, Side.values()[side], 1, 2, 3, null, "m" + side, new float[] { 1, 2 });
     }
 
     @Test
@@ -38,8 +40,8 @@ class ReviewJoinTest {
         List<ReviewJoin.Evicted> evicted = new ArrayList<>();
         join.offer(half("r1", 0), 0, evicted);
         join.offer(half("r1", 1), 0, evicted);
-        assertEquals("duplicate", assertInstanceOf(ReviewJoin.Refused.class, join.offer(half("r1", 0), 5, evicted)).reason());
-        assertEquals("duplicate", assertInstanceOf(ReviewJoin.Refused.class, join.offer(half("r1", 1), 5, evicted)).reason());
+        assertEquals(ActivationRejection.DUPLICATE, assertInstanceOf(ReviewJoin.Refused.class, join.offer(half("r1", 0), 5, evicted)).reason());
+        assertEquals(ActivationRejection.DUPLICATE, assertInstanceOf(ReviewJoin.Refused.class, join.offer(half("r1", 1), 5, evicted)).reason());
         assertEquals(0, join.pending());
     }
 
@@ -61,7 +63,7 @@ class ReviewJoinTest {
         join.offer(half("r3", 1), 2, evicted);
         assertEquals(1, evicted.size());
         assertEquals("r1", evicted.get(0).half().reviewId());
-        assertEquals("join-overflow", evicted.get(0).reason());
+        assertEquals(ActivationRejection.JOIN_OVERFLOW, evicted.get(0).reason());
         assertEquals(2, join.pending());
     }
 
@@ -74,7 +76,7 @@ class ReviewJoinTest {
         List<ReviewJoin.Evicted> expired = join.expire(150);
         assertEquals(1, expired.size());
         assertEquals("old", expired.get(0).half().reviewId());
-        assertEquals("join-timeout", expired.get(0).reason());
+        assertEquals(ActivationRejection.JOIN_TIMEOUT, expired.get(0).reason());
         assertEquals(1, join.pending());
         // An expired half's review can still be counted if both halves come again later.
         join.offer(half("old", 0), 200, evicted);

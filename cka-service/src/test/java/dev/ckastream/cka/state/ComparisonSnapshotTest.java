@@ -17,11 +17,13 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ckastream.cka.contract.BadActivation;
 import dev.ckastream.cka.contract.PooledHalf;
 import dev.ckastream.cka.join.ReviewJoin;
 import dev.ckastream.cka.math.CkaScores;
 import dev.ckastream.cka.math.GemmEngine;
+import dev.ckastream.contract.ActivationRejection;
+import dev.ckastream.contract.InvalidActivation;
+import dev.ckastream.contract.Side;
 
 /**
  * A restored comparison continues exactly like the original: same scores, same offsets, same pending halves,
@@ -60,9 +62,9 @@ class ComparisonSnapshotTest {
         assertInstanceOf(ReviewJoin.Refused.class, restored.offer(reviews.get(3)[1], 2000).offer(),
                 "an id counted before the snapshot is still a duplicate");
         assertInstanceOf(ReviewJoin.Refused.class, original.offer(reviews.get(3)[1], 2000).offer());
-        BadActivation wrongModel = assertThrows(BadActivation.class,
-                () -> restored.offer(new PooledHalf("x", 0, LAYERS, DIM, 3, 1, "other", new float[LAYERS * DIM]), 1));
-        assertEquals("model-mismatch", wrongModel.reason);
+        InvalidActivation wrongModel = assertThrows(InvalidActivation.class,
+                () -> restored.offer(new PooledHalf("x", Side.FIRST, LAYERS, DIM, 3, 1, "other", new float[LAYERS * DIM]), 1));
+        assertEquals(ActivationRejection.MODEL_MISMATCH, wrongModel.reason());
 
         for (int r = 25; r < 40; r++) {
             for (Comparison c : List.of(original, restored)) {
@@ -103,6 +105,6 @@ class ComparisonSnapshotTest {
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (random.nextGaussian() + (i % DIM == 0 ? 50 : 0));
         }
-        return new PooledHalf(id, side, LAYERS, DIM, 9, random.nextInt(2), side == 0 ? "aaaa" : "bbbb", v);
+        return new PooledHalf(id, Side.values()[side], LAYERS, DIM, 9, random.nextInt(2), side == 0 ? "aaaa" : "bbbb", v);
     }
 }

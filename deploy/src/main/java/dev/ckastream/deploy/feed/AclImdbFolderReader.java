@@ -1,5 +1,6 @@
 package dev.ckastream.deploy.feed;
 
+import dev.ckastream.contract.Review;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.ckastream.deploy.feed;
 
+import dev.ckastream.contract.Review;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -232,7 +232,7 @@ public final class ReviewFeeder {
     private int dryRun(ReviewSelection.Selected selected, PrintStream info) {
         long n = 0;
         while (selected.hasNext()) {
-            out.println(new String(ReviewRecords.value(selected.next()), StandardCharsets.UTF_8));
+            out.println(new String(selected.next().toJsonBytes(), StandardCharsets.UTF_8));
             n++;
         }
         info.println("dry run: " + n + " reviews selected, nothing sent");

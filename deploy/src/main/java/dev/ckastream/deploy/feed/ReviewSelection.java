@@ -1,5 +1,6 @@
 package dev.ckastream.deploy.feed;
 
+import dev.ckastream.contract.Review;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,6 +1,8 @@
 package dev.ckastream.deploy.feed;
 
+import dev.ckastream.contract.Review;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.util.Iterator;
 import java.util.concurrent.Semaphore;
@@ -78,7 +80,7 @@ public final class ReviewSender {
                 }
                 submitted.incrementAndGet();
                 try {
-                    producer.send(ReviewRecords.record(topic, review), (metadata, e) -> {
+                    producer.send(new ProducerRecord<>(topic, review.keyBytes(), review.toJsonBytes()), (metadata, e) -> {
                         if (e != null) {
                             failure.compareAndSet(null, e);
                         } else {

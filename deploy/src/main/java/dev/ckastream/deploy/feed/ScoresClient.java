@@ -1,6 +1,9 @@
 package dev.ckastream.deploy.feed;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.ckastream.contract.ContractVersion;
+import dev.ckastream.contract.ScoreReport;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.net.URI;
@@ -10,7 +13,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.OptionalLong;
 
-/** Reads how many reviews cka-service has scored: GET {@code --scores-url}, JSON with a numeric {@code reviews}. */
+/**
+ * Reads how many reviews cka-service has scored: GET {@code --scores-url}, the score JSON
+ * ({@link ScoreReport}) with a numeric {@code reviews}. A report of a contract version this build does not
+ * know counts as unknown; one without {@code "version"} is version 1.
+ */
 public final class ScoresClient {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -29,7 +36,7 @@ public final class ScoresClient {
         return uri;
     }
 
-    /** The service's {@code reviews} count, or empty when it cannot be had (down, not JSON, no such field). */
+    /** The service's {@code reviews} count, or empty when it cannot be had (down, not JSON, no such field, unknown version). */
     public OptionalLong scored() {
         try {
             HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).timeout(timeout)
@@ -37,7 +44,12 @@ public final class ScoresClient {
             if (response.statusCode() != 200) {
                 return OptionalLong.empty();
             }
-            JsonNode reviews = MAPPER.readTree(response.body()).get("reviews");
+            JsonNode report = MAPPER.readTree(response.body());
+            JsonNode version = report.get("version");
+            if (version != null && !(version.isInt() && ContractVersion.known(version.asInt()))) {
+                return OptionalLong.empty();
+            }
+            JsonNode reviews = report.get("reviews");
             return reviews != null && reviews.isNumber() ? OptionalLong.of(reviews.asLong()) : OptionalLong.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

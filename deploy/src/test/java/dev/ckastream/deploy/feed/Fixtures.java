@@ -1,5 +1,6 @@
 package dev.ckastream.deploy.feed;
 
+import dev.ckastream.contract.Review;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 

@@ -69,12 +69,17 @@ class ProgressReporterTest {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/scores", ex -> HttpReplies.okJson(ex, "{\"reviews\": 42, \"layers\": [[0.9]]}"));
         server.createContext("/other", ex -> HttpReplies.okJson(ex, "{\"count\": 1}"));
+        server.createContext("/v2", ex -> HttpReplies.okJson(ex, "{\"version\": 2, \"reviews\": 7}"));
+        server.createContext("/v99", ex -> HttpReplies.okJson(ex, "{\"version\": 99, \"reviews\": 7}"));
         server.start();
         try {
             String base = "http://127.0.0.1:" + server.getAddress().getPort();
             Duration t = Duration.ofSeconds(2);
             assertEquals(OptionalLong.of(42), new ScoresClient(URI.create(base + "/scores"), t).scored());
             assertEquals(OptionalLong.empty(), new ScoresClient(URI.create(base + "/other"), t).scored());
+            assertEquals(OptionalLong.of(7), new ScoresClient(URI.create(base + "/v2"), t).scored());
+            assertEquals(OptionalLong.empty(), new ScoresClient(URI.create(base + "/v99"), t).scored(),
+                    "a contract version this build does not know");
             assertEquals(OptionalLong.empty(), new ScoresClient(URI.create(base + "/missing"), t).scored());
 
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package dev.ckastream.deploy.feed;
 
+import dev.ckastream.contract.Review;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicAuthorizationException;

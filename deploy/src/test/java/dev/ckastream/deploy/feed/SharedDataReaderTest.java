@@ -1,5 +1,6 @@
 package dev.ckastream.deploy.feed;
 
+import dev.ckastream.contract.Review;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -10,7 +10,7 @@ import org.jboss.logging.Logger;
 
 import dev.ckastream.extractor.config.ExtractorConfig;
 import dev.ckastream.extractor.config.ExtractorConfig.CheckpointConfig;
-import dev.ckastream.extractor.contract.Topics;
+import dev.ckastream.contract.Topics;
 import dev.ckastream.extractor.model.CheckpointFiles;
 import dev.ckastream.extractor.model.ExecutionSettings;
 import dev.ckastream.extractor.model.LayerPoolingModel;

@@ -25,9 +25,10 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import dev.ckastream.extractor.config.ExtractorConfig;
-import dev.ckastream.extractor.contract.InvalidReview;
-import dev.ckastream.extractor.contract.Review;
-import dev.ckastream.extractor.contract.Topics;
+import dev.ckastream.contract.InvalidReview;
+import dev.ckastream.contract.Review;
+import dev.ckastream.contract.ReviewRejection;
+import dev.ckastream.contract.Topics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
@@ -92,7 +93,7 @@ public class ReviewIngestResource {
             parsed.add(Review.fromJson(text, config.maxChars())); // a single (possibly pretty-printed) object
         } catch (InvalidReview single) {
             String[] lines = text.split("\r?\n", -1);
-            if (lines.length < 2 || single.reason != InvalidReview.Reason.NOT_JSON) {
+            if (lines.length < 2 || single.reason() != ReviewRejection.NOT_JSON) {
                 // One JSON document (even pretty-printed over several lines) that is not a valid review.
                 return badRequest("line 1: " + single.getMessage());
             }

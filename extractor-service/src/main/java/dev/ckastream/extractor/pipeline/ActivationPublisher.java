@@ -9,9 +9,8 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
-import dev.ckastream.extractor.contract.ActivationRecord;
-import dev.ckastream.extractor.contract.Topics;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import dev.ckastream.contract.ActivationRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
@@ -27,12 +26,13 @@ public class ActivationPublisher {
     MutinyEmitter<Record<byte[], byte[]>> activations;
 
     public CompletableFuture<Void> publish(String checkpoint, ActivationRecord record) {
+        ProducerRecord<byte[], byte[]> wire = record.toProducerRecord(checkpoint);
         var metadata = OutgoingKafkaRecordMetadata.<byte[]>builder()
-                .withTopic(Topics.activations(checkpoint))
-                .withKey(record.key())
-                .withHeaders(new RecordHeaders(record.headers()))
+                .withTopic(wire.topic())
+                .withKey(wire.key())
+                .withHeaders(wire.headers())
                 .build();
-        return activations.sendMessage(Message.of(Record.of(record.key(), record.value())).addMetadata(metadata))
+        return activations.sendMessage(Message.of(Record.of(wire.key(), wire.value())).addMetadata(metadata))
                 .subscribeAsCompletionStage();
     }
 }

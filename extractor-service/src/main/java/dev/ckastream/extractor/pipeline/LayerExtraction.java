@@ -5,8 +5,9 @@ import java.util.List;
 
 import dev.ckastream.extractor.batch.MicroBatcher;
 import dev.ckastream.extractor.checkpoint.Checkpoint;
-import dev.ckastream.extractor.contract.ActivationRecord;
-import dev.ckastream.extractor.contract.Review;
+import dev.ckastream.contract.ActivationRecord;
+import dev.ckastream.contract.Review;
+import dev.ckastream.contract.ReviewRejection;
 import dev.ckastream.extractor.observe.ExtractorMetrics;
 import dev.ckastream.extractor.tokenize.TokenizedReview;
 
@@ -18,7 +19,11 @@ import dev.ckastream.extractor.tokenize.TokenizedReview;
 public final class LayerExtraction {
 
     /** What happened to each review: its records (one per checkpoint, in checkpoint order) or why not. */
-    public record Outcome(Review review, List<ActivationRecord> records, String failure) {
+    public record Outcome(Review review, List<ActivationRecord> records, Failure failure) {
+    }
+
+    /** Why a review has no records: {@code reason} for the dead letter, {@code detail} names the checkpoint and cause. */
+    public record Failure(ReviewRejection reason, String detail) {
     }
 
     private final List<Checkpoint> checkpoints;
@@ -35,7 +40,7 @@ public final class LayerExtraction {
     public List<Outcome> extract(List<Review> reviews) {
         // Indexed by position, not keyed by Review: equal records would otherwise collapse into one entry.
         ActivationRecord[][] records = new ActivationRecord[reviews.size()][checkpoints.size()];
-        String[] failures = new String[reviews.size()];
+        Failure[] failures = new Failure[reviews.size()];
         for (int c = 0; c < checkpoints.size(); c++) {
             Checkpoint checkpoint = checkpoints.get(c);
             List<Tokenized> tokenized = new ArrayList<>(reviews.size());
@@ -49,7 +54,7 @@ public final class LayerExtraction {
                 } catch (Checkpoint.Closed stopping) {
                     throw stopping; // not the reviews' fault: the batch stays uncommitted and is read again
                 } catch (RuntimeException e) {
-                    failures[r] = "tokenizer-failed: " + checkpoint.name() + ": " + e.getMessage();
+                    failures[r] = new Failure(ReviewRejection.TOKENIZER_FAILED, checkpoint.name() + ": " + e.getMessage());
                 }
             }
             for (List<Tokenized> batch : batcher.split(tokenized, t -> t.tokens.tokens())) {
@@ -66,7 +71,7 @@ public final class LayerExtraction {
     }
 
     private void poolBatch(Checkpoint checkpoint, int index, List<Tokenized> batch,
-            ActivationRecord[][] records, String[] failures) {
+            ActivationRecord[][] records, Failure[] failures) {
         float[][] pooled;
         long started = System.nanoTime();
         try {
@@ -79,7 +84,8 @@ public final class LayerExtraction {
                     poolBatch(checkpoint, index, List.of(single), records, failures);
                 }
             } else {
-                failures[batch.get(0).position] = "inference-failed: " + checkpoint.name() + ": " + e.getMessage();
+                failures[batch.get(0).position] = new Failure(ReviewRejection.INFERENCE_FAILED,
+                        checkpoint.name() + ": " + e.getMessage());
             }
             return;
         }

@@ -15,7 +15,9 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
-import dev.ckastream.extractor.contract.Topics;
+import dev.ckastream.contract.DeadLetterHeaders;
+import dev.ckastream.contract.ReviewRejection;
+import dev.ckastream.contract.Topics;
 import dev.ckastream.extractor.observe.ExtractorMetrics;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -41,16 +43,17 @@ public class ReviewDeadLetters {
     @Inject
     ExtractorMetrics metrics;
 
-    public CompletableFuture<Void> send(byte[] key, byte[] value, String reasonCode, String error, String topic,
+    public CompletableFuture<Void> send(byte[] key, byte[] value, ReviewRejection reason, String detail, String topic,
             int partition, long offset) {
-        metrics.deadLetter(reasonCode);
+        metrics.deadLetter(reason.code());
+        String error = DeadLetterHeaders.error(reason.code(), detail);
         LOG.debugf("dead letter %s[%d]@%d: %s", topic, partition, offset, error);
         List<Header> headers = new ArrayList<>();
-        headers.add(header("error", error));
-        headers.add(header("error.reason", reasonCode));
-        headers.add(header("source.topic", topic));
-        headers.add(header("source.partition", Integer.toString(partition)));
-        headers.add(header("source.offset", Long.toString(offset)));
+        headers.add(header(DeadLetterHeaders.ERROR, error));
+        headers.add(header(DeadLetterHeaders.ERROR_REASON, reason.code()));
+        headers.add(header(DeadLetterHeaders.SOURCE_TOPIC, topic));
+        headers.add(header(DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(partition)));
+        headers.add(header(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(offset)));
         var metadata = OutgoingKafkaRecordMetadata.<byte[]>builder().withTopic(Topics.REVIEWS_DLQ).withKey(key)
                 .withHeaders(new RecordHeaders(headers)).build();
         return deadLetters.sendMessage(Message.of(Record.of(key, value)).addMetadata(metadata))

@@ -14,9 +14,10 @@ import org.jboss.logging.Logger;
 import dev.ckastream.extractor.batch.MicroBatcher;
 import dev.ckastream.extractor.checkpoint.Checkpoints;
 import dev.ckastream.extractor.config.ExtractorConfig;
-import dev.ckastream.extractor.contract.ActivationRecord;
-import dev.ckastream.extractor.contract.InvalidReview;
-import dev.ckastream.extractor.contract.Review;
+import dev.ckastream.contract.ActivationRecord;
+import dev.ckastream.contract.InvalidReview;
+import dev.ckastream.contract.Review;
+import dev.ckastream.contract.ReviewRejection;
 import dev.ckastream.extractor.observe.ExtractorMetrics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
@@ -66,7 +67,7 @@ public class ReviewProcessor {
                 valid.add(Review.fromRecord(record.getKey(), record.getPayload(), maxChars));
                 sources.add(record);
             } catch (InvalidReview e) {
-                sends.add(deadLetter(record, e.reason.code, e.getMessage()));
+                sends.add(deadLetter(record, e.reason(), e.detail()));
             }
         }
         List<LayerExtraction.Outcome> outcomes = extraction.extract(valid);
@@ -74,9 +75,9 @@ public class ReviewProcessor {
         for (int i = 0; i < outcomes.size(); i++) {
             LayerExtraction.Outcome outcome = outcomes.get(i);
             if (outcome.failure() != null) {
-                LOG.warnf("review %s not extracted: %s", outcome.review().id(), outcome.failure());
-                sends.add(deadLetter(sources.get(i), outcome.failure().substring(0, outcome.failure().indexOf(':')),
-                        outcome.failure()));
+                LOG.warnf("review %s not extracted: %s: %s", outcome.review().id(), outcome.failure().reason().code(),
+                        outcome.failure().detail());
+                sends.add(deadLetter(sources.get(i), outcome.failure().reason(), outcome.failure().detail()));
                 continue;
             }
             for (int c = 0; c < outcome.records().size(); c++) {
@@ -91,9 +92,10 @@ public class ReviewProcessor {
         return batch.ack();
     }
 
-    private CompletableFuture<Void> deadLetter(KafkaRecord<byte[], byte[]> record, String reason, String error) {
+    private CompletableFuture<Void> deadLetter(KafkaRecord<byte[], byte[]> record, ReviewRejection reason,
+            String detail) {
         long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
-        return deadLetters.send(record.getKey(), record.getPayload(), reason, error, record.getTopic(),
+        return deadLetters.send(record.getKey(), record.getPayload(), reason, detail, record.getTopic(),
                 record.getPartition(), offset);
     }
 }

@@ -36,8 +36,8 @@ import dev.ckastream.deploy.broker.KafkaBrokerTestResource;
 import dev.ckastream.extractor.batch.MicroBatcher;
 import dev.ckastream.extractor.checkpoint.Checkpoint;
 import dev.ckastream.extractor.checkpoint.Checkpoints;
-import dev.ckastream.extractor.contract.ActivationRecord;
-import dev.ckastream.extractor.contract.Review;
+import dev.ckastream.contract.ActivationRecord;
+import dev.ckastream.contract.Review;
 import dev.ckastream.extractor.observe.ExtractorMetrics;
 import dev.ckastream.extractor.pipeline.LayerExtraction;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -121,8 +121,8 @@ class ExtractorEndToEndTest {
 
                 assertArrayEquals(utf8(review.id), record.key(), "key = id in UTF-8: " + where);
                 List<String> expectedHeaders = review.label == null
-                        ? List.of("layers", "dim", "tokens", "model")
-                        : List.of("layers", "dim", "tokens", "label", "model");
+                        ? List.of("layers", "dim", "tokens", "model", "contract-version")
+                        : List.of("layers", "dim", "tokens", "label", "model", "contract-version");
                 assertEquals(Set.copyOf(expectedHeaders), Set.copyOf(headerNames(record)), "header names: " + where);
                 assertEquals(expectedHeaders.size(), headerNames(record).size(), "no repeated header: " + where);
                 assertEquals("13", header(record, "layers"), where);
@@ -133,6 +133,7 @@ class ExtractorEndToEndTest {
                     assertEquals(review.label.toString(), header(record, "label"), where);
                 }
                 assertEquals(expectedModel.get(name), header(record, "model"), where);
+                assertEquals("2", header(record, "contract-version"), where);
 
                 assertNotNull(record.value(), where);
                 assertEquals(LAYERS * DIM * Float.BYTES, record.value().length, "payload bytes: " + where);
@@ -166,7 +167,8 @@ class ExtractorEndToEndTest {
         for (ConsumerRecord<byte[], byte[]> r : received) {
             ConsumerRecord<byte[], byte[]> first = received.stream().filter(o -> o.topic().equals(r.topic())).findFirst()
                     .orElseThrow();
-            double diff = maxAbsDiff(ActivationRecord.decodeValue(first.value()), ActivationRecord.decodeValue(r.value()));
+            double diff = maxAbsDiff(ActivationRecord.decode(first.key(), first.value(), first.headers()).pooled(),
+                    ActivationRecord.decode(r.key(), r.value(), r.headers()).pooled());
             assertTrue(diff <= 1e-5, "same review, same vector: " + diff);
         }
     }

@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import dev.ckastream.deploy.broker.KafkaBrokerTestResource;
-import dev.ckastream.extractor.contract.Topics;
+import dev.ckastream.contract.Topics;
 
 /**
  * Plain Kafka clients for the integration tests: they talk to the shared embedded broker directly, the way

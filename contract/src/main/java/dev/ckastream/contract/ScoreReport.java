@@ -1,4 +1,4 @@
-package dev.ckastream.cka.score;
+package dev.ckastream.contract;
 
 import java.util.List;
 import java.util.Map;
@@ -7,10 +7,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
- * The score record (README, "Score JSON"), version 1: on {@code cka.scores} (key {@code <first>~<second>}),
- * at {@code GET /scores} and as the events of {@code GET /scores/stream}. Undefined numbers are
- * {@code null}: debiased CKA below 4 reviews, a probe accuracy before it has enough data.
+ * The score record (README, "Score JSON"): on {@code cka.scores} (key {@link Topics#scoresKey}), at
+ * {@code GET /scores} and as the events of {@code GET /scores/stream}. Undefined numbers are {@code null}:
+ * debiased CKA below 4 reviews, a probe accuracy before it has enough data.
  *
+ * @param version     the contract version it was written under, {@link ContractVersion#CURRENT} (absent in
+ *                    version 1)
  * @param pair        checkpoint names: rows of the matrices are the first's layers, columns the second's
  * @param reviews     reviews counted (both halves arrived, each id once)
  * @param labeled     of which labelled
@@ -25,9 +27,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param updatedAt   ISO-8601 instant of this computation
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-@JsonPropertyOrder({ "pair", "reviews", "labeled", "layers", "cka", "ckaDebiased", "probe", "status", "pending",
-        "deadLetters", "reviewsPerSecond", "updatedAt" })
-public record ScoreReport(List<String> pair, long reviews, long labeled, int layers, Double[][] cka,
+@JsonPropertyOrder({ "version", "pair", "reviews", "labeled", "layers", "cka", "ckaDebiased", "probe", "status",
+        "pending", "deadLetters", "reviewsPerSecond", "updatedAt" })
+public record ScoreReport(int version, List<String> pair, long reviews, long labeled, int layers, Double[][] cka,
         Double[][] ckaDebiased, Map<String, Object> probe, List<String> status, int pending, long deadLetters,
         double reviewsPerSecond, String updatedAt) {
 }
