@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
+import dev.ckastream.contract.Side;
+
 /**
  * Reads and validates records of {@code activations.<checkpoint>} (wire contract version 1): key = review id
  * (UTF-8); value = little-endian float32, layer-major, {@code layers × dim}; ASCII headers {@code layers},
@@ -20,7 +22,7 @@ public final class ActivationDecoder {
     private ActivationDecoder() {
     }
 
-    public static PooledHalf decode(int side, byte[] key, byte[] value, Headers headers) throws BadActivation {
+    public static PooledHalf decode(Side side, byte[] key, byte[] value, Headers headers) throws BadActivation {
         if (key == null || key.length == 0) {
             throw new BadActivation("missing-key", "the record has no key (review id)");
         }

@@ -7,14 +7,16 @@ import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
+import dev.ckastream.contract.Side;
+
 /**
  * One valid activation record: a review's pooled vectors from one checkpoint.
  *
- * @param side   0 for the first checkpoint, 1 for the second
+ * @param side   which checkpoint's half
  * @param pooled layer-major, {@code layers × dim} values, all finite
  * @param label  0, 1 or {@code null}
  */
-public record PooledHalf(String reviewId, int side, int layers, int dim, int tokens, Integer label, String model,
+public record PooledHalf(String reviewId, Side side, int layers, int dim, int tokens, Integer label, String model,
         float[] pooled) {
 
     /** The record key, as on the wire. */

@@ -19,6 +19,7 @@ import dev.ckastream.cka.score.ProbeTrainer;
 import dev.ckastream.cka.score.ScoreBoard;
 import dev.ckastream.cka.state.Comparison;
 import dev.ckastream.cka.state.ComparisonStore;
+import dev.ckastream.contract.Side;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
@@ -102,8 +103,8 @@ public class ActivationListener {
     /** Applies one record; returns true when it completed a review. */
     private boolean apply(Comparison c, KafkaRecord<byte[], byte[]> record, long now, List<DeadLetter> dead) {
         String topic = record.getTopic();
-        int side = topic.equals(firstTopic) ? 0 : topic.equals(secondTopic) ? 1 : -1;
-        if (side < 0) {
+        Side side = topic.equals(firstTopic) ? Side.FIRST : topic.equals(secondTopic) ? Side.SECOND : null;
+        if (side == null) {
             dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(), "unknown-topic",
                     "unknown-topic: " + topic + " is neither " + firstTopic + " nor " + secondTopic));
             return false;
@@ -114,7 +115,7 @@ public class ActivationListener {
             result.evicted().forEach(e -> dead.add(evicted(c, e)));
             if (result.offer() instanceof ReviewJoin.Refused refused) {
                 dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(),
-                        refused.reason(), refused.reason() + ": " + refused.detail()));
+                        refused.reason().code(), refused.reason().code() + ": " + refused.detail()));
             }
             return result.offer() instanceof ReviewJoin.Completed;
         } catch (BadActivation e) {
@@ -144,6 +145,6 @@ public class ActivationListener {
     private static DeadLetter evicted(Comparison c, ReviewJoin.Evicted e) {
         PooledHalf h = e.half();
         return new DeadLetter(ActivationTopics.activations(c.name(h.side())), h.keyBytes(), h.valueBytes(), h.headers(),
-                e.reason(), e.reason() + ": " + e.detail());
+                e.reason().code(), e.reason().code() + ": " + e.detail());
     }
 }

@@ -22,6 +22,8 @@ import dev.ckastream.cka.contract.PooledHalf;
 import dev.ckastream.cka.join.ReviewJoin;
 import dev.ckastream.cka.math.CkaScores;
 import dev.ckastream.cka.math.GemmEngine;
+import dev.ckastream.cka.snapshot.StateCodec;
+import dev.ckastream.contract.Side;
 
 /**
  * A restored comparison continues exactly like the original: same scores, same offsets, same pending halves,
@@ -41,7 +43,7 @@ class ComparisonSnapshotTest {
         Comparison original = new Comparison(SETTINGS, gemm);
         List<PooledHalf[]> reviews = new ArrayList<>();
         for (int r = 0; r < 40; r++) {
-            reviews.add(new PooledHalf[] { half("r" + r, 0, random), half("r" + r, 1, random) });
+            reviews.add(new PooledHalf[] { half("r" + r, Side.FIRST, random), half("r" + r, Side.SECOND, random) });
         }
         for (int r = 0; r < 25; r++) {
             original.offer(reviews.get(r)[0], 1000);
@@ -61,7 +63,7 @@ class ComparisonSnapshotTest {
                 "an id counted before the snapshot is still a duplicate");
         assertInstanceOf(ReviewJoin.Refused.class, original.offer(reviews.get(3)[1], 2000).offer());
         BadActivation wrongModel = assertThrows(BadActivation.class,
-                () -> restored.offer(new PooledHalf("x", 0, LAYERS, DIM, 3, 1, "other", new float[LAYERS * DIM]), 1));
+                () -> restored.offer(new PooledHalf("x", Side.FIRST, LAYERS, DIM, 3, 1, "other", new float[LAYERS * DIM]), 1));
         assertEquals("model-mismatch", wrongModel.reason);
 
         for (int r = 25; r < 40; r++) {
@@ -72,6 +74,8 @@ class ComparisonSnapshotTest {
                 c.offer(reviews.get(r)[1], 3000);
             }
         }
+        original.flush();
+        restored.flush();
         CkaScores a = original.scores();
         CkaScores b = restored.scores();
         assertEquals(40, b.reviews());
@@ -86,23 +90,33 @@ class ComparisonSnapshotTest {
     void aSnapshotOfAnotherPairIsRefused() throws Exception {
         Comparison other = new Comparison(new Comparison.Settings("a", "b", 10, 10, 4, 1 << 20, 1.0), GemmEngine.best());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        other.writeTo(new DataOutputStream(bytes));
-        IOException e = assertThrows(IOException.class, () -> Comparison.readFrom(
-                new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), SETTINGS, GemmEngine.best()));
+        StateCodec.write(new DataOutputStream(bytes), other.state());
+        Comparison.State read = StateCodec.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Comparison.restore(read, SETTINGS, GemmEngine.best()));
         assertTrue(e.getMessage().contains("compares a with b"), e.getMessage());
     }
 
-    private static Comparison roundTrip(Comparison c, GemmEngine gemm) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        c.writeTo(new DataOutputStream(bytes));
-        return Comparison.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), SETTINGS, gemm);
+    static Comparison roundTrip(Comparison c, Comparison.Settings settings, GemmEngine gemm) throws IOException {
+        return Comparison.restore(StateCodec.read(new DataInputStream(new ByteArrayInputStream(bytes(c)))),
+                settings, gemm).comparison();
     }
 
-    private static PooledHalf half(String id, int side, Random random) {
+    private static Comparison roundTrip(Comparison c, GemmEngine gemm) throws IOException {
+        return roundTrip(c, SETTINGS, gemm);
+    }
+
+    static byte[] bytes(Comparison c) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StateCodec.write(new DataOutputStream(bytes), c.state());
+        return bytes.toByteArray();
+    }
+
+    private static PooledHalf half(String id, Side side, Random random) {
         float[] v = new float[LAYERS * DIM];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (random.nextGaussian() + (i % DIM == 0 ? 50 : 0));
         }
-        return new PooledHalf(id, side, LAYERS, DIM, 9, random.nextInt(2), side == 0 ? "aaaa" : "bbbb", v);
+        return new PooledHalf(id, side, LAYERS, DIM, 9, random.nextInt(2), side == Side.FIRST ? "aaaa" : "bbbb", v);
     }
 }
