@@ -415,6 +415,35 @@ class CrossLayerCoMomentsTest {
                 all[0].ckaDebiased()[0][0], 1e-10, "streamed vs raw Gram");
     }
 
+    /**
+     * A constant layer fed as float64 values that float32 cannot represent: the shift (the first batch's
+     * mean rounded to float32) leaves a tiny non-zero residual, whose rounding noise used to give plain CKA
+     * 1.6e-18 and debiased 1.1e-9 instead of "undefined". A layer whose spread is at float32's resolution
+     * (relative 1e-7) is not constant and keeps a score.
+     */
+    @Test
+    void aConstantLayerIsUndefinedWithinTheRelativeToleranceAndATinySpreadIsNot() {
+        Random rnd = new Random(41);
+        int d = 4;
+        CrossLayerCoMoments c = new CrossLayerCoMoments(2, d, 1, d, GEMM, 16);
+        for (int r = 0; r < 200; r++) {
+            double[] first = new double[2 * d];
+            double[] second = new double[d];
+            for (int k = 0; k < d; k++) {
+                first[k] = 0.1 + 0.7 * k / 3.0; // layer 0: constant, not float32-representable
+                double v = rnd.nextGaussian();
+                first[d + k] = 1000 + 1e-4 * v; // layer 1: relative spread 1e-7 around 1e3
+                second[k] = v + 0.5 * rnd.nextGaussian();
+            }
+            c.add(first, second);
+        }
+        CkaScores s = scored(c);
+        assertTrue(Double.isNaN(s.cka()[0][0]), "plain CKA of a constant layer: " + s.cka()[0][0]);
+        assertTrue(Double.isNaN(s.ckaDebiased()[0][0]), "debiased CKA of a constant layer: " + s.ckaDebiased()[0][0]);
+        assertTrue(s.cka()[1][0] > 0.3, "tiny spread, plain: " + s.cka()[1][0]);
+        assertTrue(s.ckaDebiased()[1][0] > 0.3, "tiny spread, debiased: " + s.ckaDebiased()[1][0]);
+    }
+
     @Test
     void undefinedBeforeEnoughReviews() {
         CrossLayerCoMoments c = new CrossLayerCoMoments(2, 3, 1, 2, GEMM, 10);
