@@ -18,6 +18,7 @@ public enum ActivationRejection {
     MODEL_MISMATCH("model-mismatch", "the model fingerprint differs from the checkpoint's stream so far"),
     UNKNOWN_TOPIC("unknown-topic", "the record came from a topic that is not one of the compared checkpoints'"),
     DUPLICATE("duplicate", "a half for a review id already counted (redelivery or a re-sent review)"),
+    LABEL_MISMATCH("label-mismatch", "both halves carry a label and they differ: the review is counted with the first checkpoint's label, the second checkpoint's half is dead-lettered as a record of the disagreement"),
     JOIN_TIMEOUT("join-timeout", "the other half did not arrive within cka.join.max-age"),
     JOIN_OVERFLOW("join-overflow", "the pending halves exceeded cka.join.max-pending; the oldest was evicted");
 

@@ -10,6 +10,7 @@ import org.apache.kafka.common.header.Headers;
  * One valid activation record and the checkpoint of the pair it came from: a review's pooled vectors from
  * one side.
  *
+ * @param side   which checkpoint's half
  * @param pooled layer-major, {@code layers × dim} values, all finite
  * @param label  0, 1 or {@code null}
  */

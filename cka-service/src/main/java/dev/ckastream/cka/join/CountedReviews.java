@@ -1,8 +1,5 @@
 package dev.ckastream.cka.join;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -34,23 +31,25 @@ public final class CountedReviews {
         return ids.size();
     }
 
-    /** Writes the hashes (16 bytes each) after their count. */
-    public void writeTo(DataOutput out) throws IOException {
-        out.writeInt(ids.size());
+    /** The hashes as plain values: {@code [high₀, low₀, high₁, low₁, …]}, in no particular order. */
+    public long[] hashes() {
+        long[] out = new long[2 * ids.size()];
+        int k = 0;
         for (Id128 id : ids) {
-            out.writeLong(id.high);
-            out.writeLong(id.low);
+            out[k++] = id.high;
+            out[k++] = id.low;
         }
+        return out;
     }
 
-    public static CountedReviews readFrom(DataInput in) throws IOException {
-        int n = in.readInt();
-        if (n < 0) {
-            throw new IOException("negative counted-review count " + n);
+    /** Rebuilds the set from {@link #hashes()}. */
+    public static CountedReviews of(long[] hashes) {
+        if (hashes.length % 2 != 0) {
+            throw new IllegalArgumentException("hashes come in pairs, got " + hashes.length + " values");
         }
         CountedReviews counted = new CountedReviews();
-        for (int i = 0; i < n; i++) {
-            counted.ids.add(new Id128(in.readLong(), in.readLong()));
+        for (int k = 0; k < hashes.length; k += 2) {
+            counted.ids.add(new Id128(hashes[k], hashes[k + 1]));
         }
         return counted;
     }

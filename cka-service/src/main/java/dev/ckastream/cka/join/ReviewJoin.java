@@ -15,6 +15,12 @@ import dev.ckastream.contract.Side;
  * buffer, oldest first: beyond {@code maxPending} reviews, or older than {@code maxAgeMillis}, a waiting
  * half is evicted (the caller dead-letters it). A review id that has been counted is never counted again:
  * a later half for it is a duplicate.
+ *
+ * <p>Label: a review is counted with the first checkpoint's label, or the second's when the first has none.
+ * When both carry a label and they differ, the review is still counted (its vectors are valid) with the
+ * first checkpoint's label, and the second checkpoint's half is dead-lettered with
+ * {@link ActivationRejection#LABEL_MISMATCH} so the disagreement is visible; taking the first checkpoint's
+ * label (rather than the first to arrive) makes the choice independent of arrival order.
  */
 public final class ReviewJoin {
 
@@ -22,19 +28,22 @@ public final class ReviewJoin {
     public sealed interface Offer {
     }
 
-    /** Both halves are here: count the review. */
-    public record Completed(PooledHalf first, PooledHalf second) implements Offer {
+    /** Both halves are here: count the review with {@code label} (0, 1 or null). */
+    public record Completed(PooledHalf first, PooledHalf second, Integer label) implements Offer {
     }
 
     /** Waiting for the other half. */
     public record Waiting() implements Offer {
     }
 
-    /** The half is refused ({@code duplicate}); {@code detail} says why. */
+    /** The half is refused: {@code detail} says why. */
     public record Refused(ActivationRejection reason, String detail) implements Offer {
     }
 
-    /** A waiting half that was pushed out of the buffer. */
+    /**
+     * A half other than the one offered that the caller dead-letters: a waiting half pushed out of the buffer
+     * or timed out, or the second checkpoint's half of a review whose labels disagree.
+     */
     public record Evicted(PooledHalf half, ActivationRejection reason, String detail) {
     }
 
@@ -55,7 +64,10 @@ public final class ReviewJoin {
         this.counted = counted;
     }
 
-    /** Offers a half that arrived at {@code nowMillis}; evictions it causes are added to {@code evicted}. */
+    /**
+     * Offers a half that arrived at {@code nowMillis}; other halves to dead-letter because of it (evicted, or
+     * a label mismatch) are added to {@code evicted}.
+     */
     public Offer offer(PooledHalf half, long nowMillis, List<Evicted> evicted) {
         if (counted.contains(half.reviewId())) {
             return new Refused(ActivationRejection.DUPLICATE, "review " + half.reviewId() + " was already counted");
@@ -63,18 +75,27 @@ public final class ReviewJoin {
         Waiter other = pending.get(half.reviewId());
         if (other != null) {
             if (other.half.side() == half.side()) {
-                return new Refused(ActivationRejection.DUPLICATE, "review " + half.reviewId() + " already has a waiting half from this checkpoint");
+                return new Refused(ActivationRejection.DUPLICATE, "review " + half.reviewId()
+                        + " already has a waiting half from this checkpoint");
             }
             pending.remove(half.reviewId());
             counted.add(half.reviewId());
-            return half.side() == Side.FIRST ? new Completed(half, other.half) : new Completed(other.half, half);
+            PooledHalf first = half.side() == Side.FIRST ? half : other.half;
+            PooledHalf second = half.side() == Side.FIRST ? other.half : half;
+            Integer label = first.label() != null ? first.label() : second.label();
+            if (first.label() != null && second.label() != null && !first.label().equals(second.label())) {
+                evicted.add(new Evicted(second, ActivationRejection.LABEL_MISMATCH, "review " + half.reviewId()
+                        + " has label " + second.label() + " from the second checkpoint but " + first.label()
+                        + " from the first; it is counted with the first's label " + first.label()));
+            }
+            return new Completed(first, second, label);
         }
         pending.put(half.reviewId(), new Waiter(half, nowMillis));
         while (pending.size() > maxPending) {
             Map.Entry<String, Waiter> oldest = pending.entrySet().iterator().next();
             pending.remove(oldest.getKey());
-            evicted.add(new Evicted(oldest.getValue().half, ActivationRejection.JOIN_OVERFLOW, "more than " + maxPending
-                    + " reviews waiting for their other half; the oldest is dropped (cka.join.max-pending)"));
+            evicted.add(new Evicted(oldest.getValue().half, ActivationRejection.JOIN_OVERFLOW, "more than "
+                    + maxPending + " reviews waiting for their other half; the oldest is dropped (cka.join.max-pending)"));
         }
         return new Waiting();
     }
@@ -89,8 +110,8 @@ public final class ReviewJoin {
                 break; // insertion order = arrival order
             }
             it.remove();
-            evicted.add(new Evicted(w.half, ActivationRejection.JOIN_TIMEOUT, "the other checkpoint's half did not arrive within "
-                    + maxAgeMillis / 1000 + " s (cka.join.max-age)"));
+            evicted.add(new Evicted(w.half, ActivationRejection.JOIN_TIMEOUT,
+                    "the other checkpoint's half did not arrive within " + maxAgeMillis / 1000 + " s (cka.join.max-age)"));
         }
         return evicted;
     }

@@ -1,19 +1,17 @@
 package dev.ckastream.cka.math;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.zip.CRC32;
+
+import dev.ckastream.contract.Side;
 
 /**
  * Streaming float64 co-moments that give linear CKA, plain and debiased, exactly, between every layer of
- * checkpoint A and every layer of checkpoint B.
+ * the {@link Side#FIRST first} checkpoint and every layer of the {@link Side#SECOND second}.
  *
  * <h2>What is accumulated</h2>
  * Each review contributes one pooled vector per layer; concatenated they form
- * {@code z = [A_0 … A_{LA−1} | B_0 … B_{LB−1}]} of length {@code D = LA·dA + LB·dB}. All sums are taken over
+ * {@code z = [x_0 … x_{L₁−1} | y_0 … y_{L₂−1}]} (x: the first checkpoint's layers, y: the second's) of length
+ * {@code D = L₁·d₁ + L₂·d₂}. All sums are taken over
  * the <b>shifted</b> vector {@code z − c}, where the shift {@code c} is fixed once, before any sum is touched:
  * by default the mean of the first flushed batch, rounded to float32 (so {@code x − c} is exact in float64 for
  * float32 inputs of comparable magnitude). Both estimators are exactly invariant to a constant shift (plain
@@ -22,12 +20,12 @@ import java.util.zip.CRC32;
  * order of the spread, not of the mean, which is what keeps outlier dimensions (mean 1e3, spread 1e−1) exact.
  * <ul>
  *   <li>{@code n}, {@code s = Σ z} (D);</li>
- *   <li>{@code C_ij = Σ a_i b_jᵀ} for every cross pair (dA×dB each, one DGEMM per block row per batch);</li>
- *   <li>{@code S_a = Σ z_a z_aᵀ} for every layer of A and B (DSYRK, upper triangle only);</li>
+ *   <li>{@code C_ij = Σ x_i y_jᵀ} for every cross pair (d₁×d₂ each, one DGEMM per block row per batch);</li>
+ *   <li>{@code S_a = Σ z_a z_aᵀ} for every layer of both checkpoints (DSYRK, upper triangle only);</li>
  *   <li>per layer a: {@code ν_a = ‖z_a‖²} per review gives {@code q_a = Σ ν_a}, {@code P_ab = Σ ν_a ν_b}
- *       (all layer pairs) and {@code U[:, a] = Σ ν_a z} (D × (LA+LB), one small DGEMM per batch).</li>
+ *       (all layer pairs) and {@code U[:, a] = Σ ν_a z} (D × (L₁+L₂), one small DGEMM per batch).</li>
  * </ul>
- * Memory is O(LA·LB·dA·dB + LA·dA² + LB·dB²), independent of n (7×768 vs 7×768: ≈ 300 MB of doubles, and
+ * Memory is O(L₁·L₂·d₁·d₂ + L₁·d₁² + L₂·d₂²), independent of n (7×768 vs 7×768: ≈ 300 MB of doubles, and
  * the same again for a snapshot); cost per review is constant (batched GEMM).
  *
  * <p>Drift: the shift is never moved. If the activation means later wander many standard deviations away
@@ -50,13 +48,22 @@ import java.util.zip.CRC32;
  */
 public final class CrossLayerCoMoments {
 
-    private static final int MAGIC = 0x434B4153; // "CKAS"
-    private static final int FORMAT_VERSION = 1;
+    /**
+     * A layer is constant, and every CKA involving it undefined, when its covariance estimate is at most
+     * this fraction of its squared scale: {@code ‖Σ̂‖_F ≤ ε·E‖x‖²} on the raw (unshifted) vectors, tested as
+     * {@code ‖Σ̂‖²_F ≤ ε²·(E‖x‖²)²} for plain CKA ({@code ‖Σ̂‖²_F = ‖M_xx‖²_F/n²}) and for debiased CKA
+     * ({@code HSIC₁(x, x)} estimates {@code ‖Σ‖²_F}). Both sides are of the order of the data to the fourth
+     * power, so the test does not depend on units. Since {@code ‖Σ‖_F ≤ tr Σ ≤ E‖x‖²} the ratio lies in [0, 1];
+     * a layer whose values vary by one float32 rounding step (relative 2⁻²⁴ ≈ 6e−8) in every dimension still
+     * has a ratio near 1e−15/√d, far above ε, while rounding noise on a constant layer fed as float64 values
+     * (not float32-representable, so its shifted values are not exactly zero) stays near 1e−23 or below.
+     */
+    public static final double CONSTANT_LAYER_TOLERANCE = 1e-20;
 
-    private final int la, da, lb, db;
-    private final int dim;      // D = la*da + lb*db
-    private final int nl;       // la + lb
-    private final int offB;     // la*da: first B feature in z
+    private final int firstLayers, firstDim, secondLayers, secondDim;
+    private final int dim;      // D = firstLayers*firstDim + secondLayers*secondDim
+    private final int nl;       // firstLayers + secondLayers
+    private final int offSecond; // firstLayers*firstDim: the second checkpoint's first feature in z
     private final int cap;
     private final GemmEngine gemm;
 
@@ -73,55 +80,95 @@ public final class CrossLayerCoMoments {
     private final double[] q;
     private final double[] p;       // nl × nl, full symmetric
     private final double[] u;       // column-major D × nl
-    private final double[][] cross; // [i] column-major da × (lb*db); block (i,j) is contiguous da×db at j*da*db
-    private final double[][] selfA; // [i] da × da, upper triangle valid
-    private final double[][] selfB; // [j] db × db, upper triangle valid
+    private final double[][] cross; // [i] column-major firstDim × (secondLayers*secondDim); block (i,j) is contiguous firstDim×secondDim at j*firstDim*secondDim
+    private final double[][] selfFirst; // [i] firstDim × firstDim, upper triangle valid
+    private final double[][] selfSecond; // [j] secondDim × secondDim, upper triangle valid
 
-    public CrossLayerCoMoments(int layersA, int dimA, int layersB, int dimB, GemmEngine gemm, int batchCapacity) {
-        if (layersA < 1 || dimA < 1 || layersB < 1 || dimB < 1 || batchCapacity < 1) {
+    public CrossLayerCoMoments(int firstLayers, int firstDim, int secondLayers, int secondDim, GemmEngine gemm,
+            int batchCapacity) {
+        this(firstLayers, firstDim, secondLayers, secondDim, gemm, batchCapacity, null);
+    }
+
+    /** Allocates the accumulators, or adopts those of {@code s} (checked against the shape) when not null. */
+    private CrossLayerCoMoments(int firstLayers, int firstDim, int secondLayers, int secondDim, GemmEngine gemm,
+            int batchCapacity, State s) {
+        if (firstLayers < 1 || firstDim < 1 || secondLayers < 1 || secondDim < 1 || batchCapacity < 1) {
             throw new IllegalArgumentException("layers, dims and batchCapacity must be ≥ 1");
         }
-        long d = (long) layersA * dimA + (long) layersB * dimB;
-        long crossRow = (long) dimA * layersB * dimB;
+        long d = (long) firstLayers * firstDim + (long) secondLayers * secondDim;
+        long crossRow = (long) firstDim * secondLayers * secondDim;
         if (d * (batchCapacity + 1L) > Integer.MAX_VALUE - 16 || crossRow > Integer.MAX_VALUE - 16
-                || d * (layersA + layersB) > Integer.MAX_VALUE - 16) {
+                || d * (firstLayers + secondLayers) > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("shapes too large for Java arrays");
         }
-        this.la = layersA;
-        this.da = dimA;
-        this.lb = layersB;
-        this.db = dimB;
+        this.firstLayers = firstLayers;
+        this.firstDim = firstDim;
+        this.secondLayers = secondLayers;
+        this.secondDim = secondDim;
         this.dim = (int) d;
-        this.nl = layersA + layersB;
-        this.offB = layersA * dimA;
+        this.nl = firstLayers + secondLayers;
+        this.offSecond = firstLayers * firstDim;
         this.cap = batchCapacity;
         this.gemm = java.util.Objects.requireNonNull(gemm, "gemm");
-        // + dim slack: dev.ludovic.netlib's argument checks require a full leading dimension after the last
-        // column of a sub-matrix (off + ld·cols ≤ length), which the last layer's view would otherwise miss.
-        this.buf = new double[dim * (cap + 1)];
         this.norms = new double[cap * nl];
-        this.shift = new double[dim];
-        this.sum = new double[dim];
-        this.q = new double[nl];
-        this.p = new double[nl * nl];
-        this.u = new double[dim * nl];
-        this.cross = new double[la][(int) crossRow];
-        this.selfA = new double[la][da * da];
-        this.selfB = new double[lb][db * db];
+        if (s == null) {
+            // + dim slack: dev.ludovic.netlib's argument checks require a full leading dimension after the last
+            // column of a sub-matrix (off + ld·cols ≤ length), which the last layer's view would otherwise miss.
+            this.buf = new double[dim * (cap + 1)];
+            this.shift = new double[dim];
+            this.sum = new double[dim];
+            this.q = new double[nl];
+            this.p = new double[nl * nl];
+            this.u = new double[dim * nl];
+            this.cross = blocks(firstLayers, (int) crossRow);
+            this.selfFirst = blocks(firstLayers, firstDim * firstDim);
+            this.selfSecond = blocks(secondLayers, secondDim * secondDim);
+            return;
+        }
+        this.buf = new double[dim * (cap + 1)];
+        this.shift = length(s.shift(), dim, "shift");
+        this.sum = length(s.sum(), dim, "sum");
+        this.q = length(s.squaredNorms(), nl, "squaredNorms");
+        this.p = length(s.squaredNormProducts(), nl * nl, "squaredNormProducts");
+        this.u = length(s.normWeightedSums(), dim * nl, "normWeightedSums");
+        this.cross = blocks(s.cross(), firstLayers, (int) crossRow, "cross");
+        this.selfFirst = blocks(s.selfFirst(), firstLayers, firstDim * firstDim, "selfFirst");
+        this.selfSecond = blocks(s.selfSecond(), secondLayers, secondDim * secondDim, "selfSecond");
+    }
+
+    private static double[][] blocks(int count, int length) {
+        return new double[count][length];
+    }
+
+    private static double[] length(double[] a, int length, String what) {
+        if (a.length != length) {
+            throw new IllegalArgumentException(what + " has " + a.length + " values, expected " + length);
+        }
+        return a;
+    }
+
+    private static double[][] blocks(double[][] a, int count, int length, String what) {
+        if (a.length != count) {
+            throw new IllegalArgumentException(what + " has " + a.length + " blocks, expected " + count);
+        }
+        for (int i = 0; i < count; i++) {
+            length(a[i], length, what + "[" + i + "]");
+        }
+        return a;
     }
 
     // ------------------------------------------------------------------ feeding
 
-    /** Adds one review: {@code pooledA} is layersA×dimA layer-major, {@code pooledB} layersB×dimB. */
-    public void add(float[] pooledA, float[] pooledB) {
-        checkLengths(pooledA.length, pooledB.length);
+    /** Adds one review: {@code first} is firstLayers×firstDim layer-major, {@code second} secondLayers×secondDim. */
+    public void add(float[] first, float[] second) {
+        checkLengths(first.length, second.length);
         int base = pending * dim;
-        for (int k = 0; k < offB; k++) {
-            buf[base + k] = pooledA[k];
+        for (int k = 0; k < offSecond; k++) {
+            buf[base + k] = first[k];
         }
-        base += offB;
-        for (int k = 0, len = dim - offB; k < len; k++) {
-            buf[base + k] = pooledB[k];
+        base += offSecond;
+        for (int k = 0, len = dim - offSecond; k < len; k++) {
+            buf[base + k] = second[k];
         }
         if (++pending == cap) {
             flush();
@@ -129,20 +176,20 @@ public final class CrossLayerCoMoments {
     }
 
     /** Same as {@link #add(float[], float[])} for float64 inputs (tests, offline replays). */
-    public void add(double[] pooledA, double[] pooledB) {
-        checkLengths(pooledA.length, pooledB.length);
+    public void add(double[] first, double[] second) {
+        checkLengths(first.length, second.length);
         int base = pending * dim;
-        System.arraycopy(pooledA, 0, buf, base, offB);
-        System.arraycopy(pooledB, 0, buf, base + offB, dim - offB);
+        System.arraycopy(first, 0, buf, base, offSecond);
+        System.arraycopy(second, 0, buf, base + offSecond, dim - offSecond);
         if (++pending == cap) {
             flush();
         }
     }
 
-    private void checkLengths(int lenA, int lenB) {
-        if (lenA != offB || lenB != dim - offB) {
-            throw new IllegalArgumentException("expected " + la + "×" + da + " and " + lb + "×" + db
-                    + " floats, got " + lenA + " and " + lenB);
+    private void checkLengths(int firstLength, int secondLength) {
+        if (firstLength != offSecond || secondLength != dim - offSecond) {
+            throw new IllegalArgumentException("expected " + firstLayers + "×" + firstDim + " and " + secondLayers + "×" + secondDim
+                    + " floats, got " + firstLength + " and " + secondLength);
         }
     }
 
@@ -150,13 +197,13 @@ public final class CrossLayerCoMoments {
      * Fixes the shift explicitly (instead of the first batch's mean). Only allowed before the first flush.
      * Any shift gives the same scores up to rounding; a shift far from the data mean costs precision.
      */
-    public void fixShift(double[] shiftA, double[] shiftB) {
+    public void fixShift(double[] firstShift, double[] secondShift) {
         if (shiftSet) {
             throw new IllegalStateException("shift already fixed");
         }
-        checkLengths(shiftA.length, shiftB.length);
-        System.arraycopy(shiftA, 0, shift, 0, offB);
-        System.arraycopy(shiftB, 0, shift, offB, dim - offB);
+        checkLengths(firstShift.length, secondShift.length);
+        System.arraycopy(firstShift, 0, shift, 0, offSecond);
+        System.arraycopy(secondShift, 0, shift, offSecond, dim - offSecond);
         shiftSet = true;
     }
 
@@ -201,15 +248,15 @@ public final class CrossLayerCoMoments {
                 }
             }
         }
-        // cross blocks: row i  (da × lb*db) += A_i[da × m] · B_all[lb*db × m]ᵀ
-        for (int i = 0; i < la; i++) {
-            gemm.dgemm(false, true, da, lb * db, m, 1.0, buf, i * da, dim, buf, offB, dim, 1.0, cross[i], 0, da);
+        // cross blocks: row i  (firstDim × secondLayers*secondDim) += A_i[firstDim × m] · B_all[secondLayers*secondDim × m]ᵀ
+        for (int i = 0; i < firstLayers; i++) {
+            gemm.dgemm(false, true, firstDim, secondLayers * secondDim, m, 1.0, buf, i * firstDim, dim, buf, offSecond, dim, 1.0, cross[i], 0, firstDim);
         }
-        for (int i = 0; i < la; i++) {
-            gemm.dsyrkUpper(da, m, 1.0, buf, i * da, dim, 1.0, selfA[i], 0, da);
+        for (int i = 0; i < firstLayers; i++) {
+            gemm.dsyrkUpper(firstDim, m, 1.0, buf, i * firstDim, dim, 1.0, selfFirst[i], 0, firstDim);
         }
-        for (int j = 0; j < lb; j++) {
-            gemm.dsyrkUpper(db, m, 1.0, buf, offB + j * db, dim, 1.0, selfB[j], 0, db);
+        for (int j = 0; j < secondLayers; j++) {
+            gemm.dsyrkUpper(secondDim, m, 1.0, buf, offSecond + j * secondDim, dim, 1.0, selfSecond[j], 0, secondDim);
         }
         // U (D × nl) += Z (D × m) · N (m × nl)
         gemm.dgemm(false, false, dim, nl, m, 1.0, buf, 0, dim, norms, 0, cap, 1.0, u, 0, dim);
@@ -218,20 +265,26 @@ public final class CrossLayerCoMoments {
     }
 
     private int layerOffset(int a) {
-        return a < la ? a * da : offB + (a - la) * db;
+        return a < firstLayers ? a * firstDim : offSecond + (a - firstLayers) * secondDim;
     }
 
     private int layerDim(int a) {
-        return a < la ? da : db;
+        return a < firstLayers ? firstDim : secondDim;
     }
 
     // ------------------------------------------------------------------ scores
 
-    /** Flushes, then computes both CKA matrices. Cost O(LA·LB·dA·dB + LA·dA² + LB·dB²), one pass over state. */
+    /**
+     * Both CKA matrices over the reviews folded in so far; a pure read. Buffered reviews must be folded in
+     * first ({@link #flush()}), so that the scores cover every review added. Cost O(L₁·L₂·d₁·d₂ + L₁·d₁² +
+     * L₂·d₂²), one pass over the state.
+     *
+     * @throws IllegalStateException when reviews are buffered (call {@link #flush()} first)
+     */
     public CkaScores scores() {
-        flush();
-        double[][] cka = new double[la][lb];
-        double[][] deb = new double[la][lb];
+        requireFlushed();
+        double[][] cka = new double[firstLayers][secondLayers];
+        double[][] deb = new double[firstLayers][secondLayers];
         if (n < 2) {
             for (double[] row : cka) {
                 Arrays.fill(row, Double.NaN);
@@ -245,6 +298,8 @@ public final class CrossLayerCoMoments {
         double[] ss = new double[nl];
         double[] selfCentred = new double[nl];
         double[] selfHsic1 = new double[nl];
+        boolean[] constant = new boolean[nl];
+        boolean[] constantDebiased = new boolean[nl];
         double[] st = new double[3];
         for (int a = 0; a < nl; a++) {
             int off = layerOffset(a);
@@ -256,31 +311,56 @@ public final class CrossLayerCoMoments {
             ss[a] = acc;
         }
         for (int a = 0; a < nl; a++) {
-            double[] s = a < la ? selfA[a] : selfB[a - la];
+            double[] s = a < firstLayers ? selfFirst[a] : selfSecond[a - firstLayers];
             upperStats(s, layerDim(a), sum, layerOffset(a), invN, st);
             selfCentred[a] = st[1];
             selfHsic1[a] = hsic1(a, a, st[0], st[2], ss);
+            double scale = CONSTANT_LAYER_TOLERANCE * meanSquaredRawNorm(a);
+            double floor = scale * scale;
+            constant[a] = !(selfCentred[a] * invN * invN > floor);
+            constantDebiased[a] = !(selfHsic1[a] > floor);
         }
-        for (int i = 0; i < la; i++) {
-            for (int j = 0; j < lb; j++) {
-                int b = la + j;
-                rectStats(cross[i], j * da * db, da, db, sum, layerOffset(i), layerOffset(b), invN, st);
-                cka[i][j] = st[1] / Math.sqrt(selfCentred[i] * selfCentred[b]);
-                double hxx = selfHsic1[i];
-                double hyy = selfHsic1[b];
-                deb[i][j] = (n < 4 || !(hxx > 0) || !(hyy > 0)) ? Double.NaN
-                        : hsic1(i, b, st[0], st[2], ss) / Math.sqrt(hxx * hyy);
+        for (int i = 0; i < firstLayers; i++) {
+            for (int j = 0; j < secondLayers; j++) {
+                int b = firstLayers + j;
+                rectStats(cross[i], j * firstDim * secondDim, firstDim, secondDim, sum, layerOffset(i),
+                        layerOffset(b), invN, st);
+                cka[i][j] = constant[i] || constant[b] ? Double.NaN
+                        : st[1] / Math.sqrt(selfCentred[i] * selfCentred[b]);
+                deb[i][j] = (n < 4 || constantDebiased[i] || constantDebiased[b]) ? Double.NaN
+                        : hsic1(i, b, st[0], st[2], ss) / Math.sqrt(selfHsic1[i] * selfHsic1[b]);
             }
         }
         return new CkaScores(n, cka, deb);
     }
 
     /**
-     * HSIC₁ (unbiased estimator) between layer i of A and layer j of B, from the streaming sums; for tests
-     * that check the derivation against the O(n²) Gram formula. NaN for n &lt; 4. Flushes.
+     * {@code E‖x‖²} of layer a on the raw vectors: {@code (q + 2·sᵀc + n‖c‖²)/n}, since the sums are of
+     * {@code x − c}. The scale against which a layer counts as constant.
+     */
+    private double meanSquaredRawNorm(int a) {
+        double sc = 0;
+        double cc = 0;
+        for (int k = layerOffset(a), end = k + layerDim(a); k < end; k++) {
+            sc += sum[k] * shift[k];
+            cc += shift[k] * shift[k];
+        }
+        return (q[a] + 2 * sc) / n + cc;
+    }
+
+    private void requireFlushed() {
+        if (pending > 0) {
+            throw new IllegalStateException(pending + " reviews are buffered: flush() before scoring");
+        }
+    }
+
+    /**
+     * HSIC₁ (unbiased estimator) between layer i of the first checkpoint and layer j of the second, from the
+     * streaming sums; for tests that check the derivation against the O(n²) Gram formula. NaN for n &lt; 4.
+     * Requires a flushed state, like {@link #scores()}.
      */
     double hsic1Cross(int i, int j) {
-        flush();
+        requireFlushed();
         double[] ss = new double[nl];
         for (int a = 0; a < nl; a++) {
             for (int k = layerOffset(a), end = k + layerDim(a); k < end; k++) {
@@ -288,11 +368,12 @@ public final class CrossLayerCoMoments {
             }
         }
         double[] st = new double[3];
-        rectStats(cross[i], j * da * db, da, db, sum, layerOffset(i), layerOffset(la + j), 1.0 / n, st);
-        return hsic1(i, la + j, st[0], st[2], ss);
+        rectStats(cross[i], j * firstDim * secondDim, firstDim, secondDim, sum, layerOffset(i),
+                layerOffset(firstLayers + j), 1.0 / n, st);
+        return hsic1(i, firstLayers + j, st[0], st[2], ss);
     }
 
-    /** The exact unbiased HSIC estimator (Song et al. 2012) for layers a, b (indices over A then B). */
+    /** The exact unbiased HSIC estimator (Song et al. 2012) for layers a, b (indices over the first checkpoint's layers, then the second's). */
     private double hsic1(int a, int b, double cc, double sCs, double[] ss) {
         if (n < 4) {
             return Double.NaN;
@@ -302,15 +383,15 @@ public final class CrossLayerCoMoments {
         // u·s_y = Σ ν_a y·s_b  (y = layer b) ; w·s_x = Σ ν_b x·s_a
         double uy = 0;
         int offb = layerOffset(b);
-        int colA = dim * a;
+        int colOfA = dim * a;
         for (int k = offb, end = offb + layerDim(b); k < end; k++) {
-            uy += u[colA + k] * sum[k];
+            uy += u[colOfA + k] * sum[k];
         }
         double wx = 0;
         int offa = layerOffset(a);
-        int colB = dim * b;
+        int colOfB = dim * b;
         for (int k = offa, end = offa + layerDim(a); k < end; k++) {
-            wx += u[colB + k] * sum[k];
+            wx += u[colOfB + k] * sum[k];
         }
         double trKL = cc - pab;
         double sumK = ss[a] - q[a];
@@ -401,20 +482,14 @@ public final class CrossLayerCoMoments {
         return pending;
     }
 
-    public int layersA() {
-        return la;
+    /** Layer count of one checkpoint. */
+    public int layers(Side side) {
+        return side == Side.FIRST ? firstLayers : secondLayers;
     }
 
-    public int dimA() {
-        return da;
-    }
-
-    public int layersB() {
-        return lb;
-    }
-
-    public int dimB() {
-        return db;
+    /** Dimension of one checkpoint's pooled vectors. */
+    public int dim(Side side) {
+        return side == Side.FIRST ? firstDim : secondDim;
     }
 
     public int batchCapacity() {
@@ -425,126 +500,47 @@ public final class CrossLayerCoMoments {
         return gemm;
     }
 
-    // ------------------------------------------------------------------ snapshots
+    // ------------------------------------------------------------------ state as plain values
 
-    /** Exact number of bytes {@link #writeTo} writes in the current state (grows only with pending reviews). */
-    public long stateSizeBytes() {
-        long doubles = 2L * dim + nl + (long) nl * nl + (long) dim * nl
-                + (long) la * cross[0].length + (long) la * da * da + (long) lb * db * db
-                + (long) pending * dim;
-        return 9 * 4 + 8 + doubles * 8 + 8;
+    /**
+     * Every accumulator as plain arrays (layouts as in the fields above), enough to continue bit for bit.
+     * The arrays are the live ones, not copies (the state is hundreds of MB): a holder reads them before the
+     * next {@link #add} or {@link #flush} and never writes them. {@code pendingRows} holds the buffered,
+     * not yet folded reviews, raw, {@code D} values each.
+     */
+    public record State(int firstLayers, int firstDim, int secondLayers, int secondDim, int batchCapacity,
+            long folded, boolean shiftFixed, double[] shift, double[] sum, double[] squaredNorms,
+            double[] squaredNormProducts, double[] normWeightedSums, double[][] cross, double[][] selfFirst,
+            double[][] selfSecond, int pending, double[] pendingRows) {
+    }
+
+    /** The state, see {@link State} (no flush: a restored instance continues identically). */
+    public State state() {
+        return new State(firstLayers, firstDim, secondLayers, secondDim, cap, n, shiftSet, shift, sum, q, p, u,
+                cross, selfFirst, selfSecond, pending, buf);
     }
 
     /**
-     * Writes the full state (accumulators, shift and the not-yet-flushed reviews) in a versioned big-endian
-     * format followed by a CRC32. Does not flush, so a restored instance continues bit-for-bit identically.
+     * Rebuilds accumulators from {@link #state()}'s values. The accumulator arrays are adopted, not copied
+     * (the caller hands them over); the buffered rows are copied into a fresh batch buffer.
+     *
+     * @throws IllegalArgumentException when the values do not fit their shape
      */
-    public void writeTo(DataOutput out) throws IOException {
-        Codec w = new Codec();
-        ByteBuffer h = ByteBuffer.allocate(9 * 4 + 8);
-        h.putInt(MAGIC).putInt(FORMAT_VERSION).putInt(la).putInt(da).putInt(lb).putInt(db).putInt(cap)
-                .putInt(pending).putInt(shiftSet ? 1 : 0).putLong(n);
-        w.write(out, h.array());
-        w.writeDoubles(out, shift, dim);
-        w.writeDoubles(out, sum, dim);
-        w.writeDoubles(out, q, q.length);
-        w.writeDoubles(out, p, p.length);
-        w.writeDoubles(out, u, u.length);
-        for (double[] row : cross) {
-            w.writeDoubles(out, row, row.length);
+    public static CrossLayerCoMoments of(State s, GemmEngine gemm) {
+        CrossLayerCoMoments c = new CrossLayerCoMoments(s.firstLayers(), s.firstDim(), s.secondLayers(),
+                s.secondDim(), gemm, s.batchCapacity(), s);
+        if (s.folded() < 0 || s.pending() < 0 || s.pending() >= c.cap) {
+            throw new IllegalArgumentException("review counts " + s.folded() + " folded, " + s.pending()
+                    + " buffered do not fit a batch of " + c.cap);
         }
-        for (double[] s : selfA) {
-            w.writeDoubles(out, s, s.length);
+        if (s.pendingRows().length < s.pending() * c.dim) {
+            throw new IllegalArgumentException("pendingRows has " + s.pendingRows().length + " values, expected "
+                    + s.pending() * c.dim);
         }
-        for (double[] s : selfB) {
-            w.writeDoubles(out, s, s.length);
-        }
-        w.writeDoubles(out, buf, pending * dim);
-        out.writeLong(w.crc.getValue());
-    }
-
-    /** Reads a state written by {@link #writeTo}; throws IOException on a bad magic, version or CRC. */
-    public static CrossLayerCoMoments readFrom(DataInput in, GemmEngine gemm) throws IOException {
-        Codec r = new Codec();
-        byte[] hb = new byte[9 * 4 + 8];
-        r.read(in, hb);
-        ByteBuffer h = ByteBuffer.wrap(hb);
-        if (h.getInt() != MAGIC) {
-            throw new IOException("not a CrossLayerCoMoments snapshot");
-        }
-        int version = h.getInt();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("unsupported snapshot version " + version);
-        }
-        int la = h.getInt(), da = h.getInt(), lb = h.getInt(), db = h.getInt(), cap = h.getInt();
-        int pending = h.getInt();
-        int shiftSet = h.getInt();
-        long n = h.getLong();
-        if (la < 1 || da < 1 || lb < 1 || db < 1 || cap < 1 || pending < 0 || pending >= cap || n < 0
-                || (shiftSet != 0 && shiftSet != 1)) {
-            throw new IOException("corrupt snapshot header");
-        }
-        CrossLayerCoMoments c = new CrossLayerCoMoments(la, da, lb, db, gemm, cap);
-        c.pending = pending;
-        c.shiftSet = shiftSet == 1;
-        c.n = n;
-        r.readDoubles(in, c.shift, c.dim);
-        r.readDoubles(in, c.sum, c.dim);
-        r.readDoubles(in, c.q, c.q.length);
-        r.readDoubles(in, c.p, c.p.length);
-        r.readDoubles(in, c.u, c.u.length);
-        for (double[] row : c.cross) {
-            r.readDoubles(in, row, row.length);
-        }
-        for (double[] s : c.selfA) {
-            r.readDoubles(in, s, s.length);
-        }
-        for (double[] s : c.selfB) {
-            r.readDoubles(in, s, s.length);
-        }
-        r.readDoubles(in, c.buf, pending * c.dim);
-        long crc = in.readLong();
-        if (crc != r.crc.getValue()) {
-            throw new IOException("snapshot CRC mismatch");
-        }
+        c.n = s.folded();
+        c.shiftSet = s.shiftFixed();
+        c.pending = s.pending();
+        System.arraycopy(s.pendingRows(), 0, c.buf, 0, c.pending * c.dim);
         return c;
-    }
-
-    /** Chunked big-endian double (de)serialisation with a running CRC32. */
-    private static final class Codec {
-        private static final int CHUNK = 8192; // doubles
-        final CRC32 crc = new CRC32();
-        final byte[] bytes = new byte[CHUNK * 8];
-        final ByteBuffer bb = ByteBuffer.wrap(bytes);
-
-        void write(DataOutput out, byte[] b) throws IOException {
-            out.write(b);
-            crc.update(b);
-        }
-
-        void writeDoubles(DataOutput out, double[] a, int len) throws IOException {
-            for (int off = 0; off < len; off += CHUNK) {
-                int cnt = Math.min(CHUNK, len - off);
-                bb.clear();
-                bb.asDoubleBuffer().put(a, off, cnt);
-                out.write(bytes, 0, cnt * 8);
-                crc.update(bytes, 0, cnt * 8);
-            }
-        }
-
-        void read(DataInput in, byte[] b) throws IOException {
-            in.readFully(b);
-            crc.update(b);
-        }
-
-        void readDoubles(DataInput in, double[] a, int len) throws IOException {
-            for (int off = 0; off < len; off += CHUNK) {
-                int cnt = Math.min(CHUNK, len - off);
-                in.readFully(bytes, 0, cnt * 8);
-                crc.update(bytes, 0, cnt * 8);
-                bb.clear();
-                bb.asDoubleBuffer().get(a, off, cnt);
-            }
-        }
     }
 }

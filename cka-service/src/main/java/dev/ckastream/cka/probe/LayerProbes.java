@@ -1,13 +1,14 @@
 package dev.ckastream.cka.probe;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+
+import dev.ckastream.contract.Side;
 
 /**
- * Logistic-regression probes for every layer of both checkpoints (A = 0, B = 1) over a
+ * Logistic-regression probes for every layer of both checkpoints over a
  * {@link ProbeTrainingSet}.
  *
  * <h2>When accuracies are known</h2>
@@ -30,21 +31,18 @@ public final class LayerProbes {
     public static final int DEFAULT_MIN_TEST = 5;
     public static final double DEFAULT_C = 1.0;
 
-    private static final int MAGIC = 0x4c50524f; // "LPRO"
-    private static final int VERSION = 1;
-
     private final ProbeTrainingSet set;
     private final double c;
     private final int minTrainPerClass;
     private final int minTest;
     private final Object retrainLock = new Object();
 
-    /** Solutions per checkpoint per layer (null before the first fit); replaced as a whole. */
-    private volatile LogisticProbe.Solution[][] solutions;
+    /** Solutions per side per layer (null before the first fit); replaced as a whole. */
+    private volatile Map<Side, LogisticProbe.Solution[]> solutions;
     private volatile ProbeReport lastReport;
 
-    public LayerProbes(int layersA, int dimA, int layersB, int dimB, long maxBytes) {
-        this(new ProbeTrainingSet(layersA, dimA, layersB, dimB, maxBytes), DEFAULT_C, DEFAULT_MIN_TRAIN_PER_CLASS,
+    public LayerProbes(int firstLayers, int firstDim, int secondLayers, int secondDim, long maxBytes) {
+        this(new ProbeTrainingSet(firstLayers, firstDim, secondLayers, secondDim, maxBytes), DEFAULT_C, DEFAULT_MIN_TRAIN_PER_CLASS,
                 DEFAULT_MIN_TEST);
     }
 
@@ -59,13 +57,16 @@ public final class LayerProbes {
         this.c = c;
         this.minTrainPerClass = minTrainPerClass;
         this.minTest = minTest;
-        this.solutions = new LogisticProbe.Solution[][] {new LogisticProbe.Solution[set.layersA()],
-                new LogisticProbe.Solution[set.layersB()]};
+        Map<Side, LogisticProbe.Solution[]> none = new EnumMap<>(Side.class);
+        for (Side side : Side.values()) {
+            none.put(side, new LogisticProbe.Solution[set.layers(side)]);
+        }
+        this.solutions = none;
     }
 
     /** See {@link ProbeTrainingSet#add}. */
-    public boolean add(String reviewId, int label, float[] pooledA, float[] pooledB) {
-        return set.add(reviewId, label, pooledA, pooledB);
+    public boolean add(String reviewId, int label, float[] pooledFirst, float[] pooledSecond) {
+        return set.add(reviewId, label, pooledFirst, pooledSecond);
     }
 
     public ProbeTrainingSet trainingSet() {
@@ -85,8 +86,8 @@ public final class LayerProbes {
     }
 
     /** The latest fitted probe, or null. */
-    public LogisticProbe.Solution solution(int checkpoint, int layer) {
-        return solutions[checkpoint][layer];
+    public LogisticProbe.Solution solution(Side side, int layer) {
+        return solutions.get(side)[layer];
     }
 
     /** The report of the latest retrain, or null before the first. */
@@ -105,23 +106,25 @@ public final class LayerProbes {
             int neg = tr.n() - pos;
             boolean fit = pos >= minTrainPerClass && neg >= minTrainPerClass;
             boolean evaluate = fit && te.n() >= minTest;
-            LogisticProbe.Solution[][] old = solutions;
-            LogisticProbe.Solution[][] next = {old[0].clone(), old[1].clone()};
-            List<List<ProbeReport.LayerResult>> results = new ArrayList<>(2);
-            for (int ck = 0; ck < 2; ck++) {
-                int layers = ck == 0 ? set.layersA() : set.layersB();
-                int dim = ck == 0 ? set.dimA() : set.dimB();
-                float[][] trainRows = ck == 0 ? tr.pooledA() : tr.pooledB();
-                float[][] testRows = ck == 0 ? te.pooledA() : te.pooledB();
+            Map<Side, LogisticProbe.Solution[]> old = solutions;
+            Map<Side, LogisticProbe.Solution[]> next = new EnumMap<>(Side.class);
+            Map<Side, List<ProbeReport.LayerResult>> results = new EnumMap<>(Side.class);
+            for (Side side : Side.values()) {
+                int layers = set.layers(side);
+                int dim = set.dim(side);
+                float[][] trainRows = tr.pooled(side);
+                float[][] testRows = te.pooled(side);
+                LogisticProbe.Solution[] warm = old.get(side);
+                LogisticProbe.Solution[] fitted = warm.clone();
                 List<ProbeReport.LayerResult> perLayer = new ArrayList<>(layers);
                 for (int l = 0; l < layers; l++) {
                     if (!fit) {
-                        perLayer.add(new ProbeReport.LayerResult(ck, l, null, tr.n(), te.n(), 0, Double.NaN, false));
+                        perLayer.add(new ProbeReport.LayerResult(side, l, null, tr.n(), te.n(), 0, Double.NaN, null));
                         continue;
                     }
                     LogisticProbe.Solution s = LogisticProbe.fit(trainRows, l * dim, tr.n(), dim, tr.labels(), c,
-                            old[ck][l]);
-                    next[ck][l] = s;
+                            warm[l]);
+                    fitted[l] = s;
                     Double acc = null;
                     if (evaluate) {
                         int correct = 0;
@@ -130,12 +133,13 @@ public final class LayerProbes {
                         }
                         acc = correct / (double) te.n();
                     }
-                    perLayer.add(new ProbeReport.LayerResult(ck, l, acc, tr.n(), te.n(), s.iterations(),
+                    perLayer.add(new ProbeReport.LayerResult(side, l, acc, tr.n(), te.n(), s.iterations(),
                             s.gradientNorm(), s.converged()));
                 }
-                results.add(List.copyOf(perLayer));
+                next.put(side, fitted);
+                results.put(side, List.copyOf(perLayer));
             }
-            ProbeReport report = new ProbeReport(List.copyOf(results), tr.n(), pos, te.n(), tr.seen(), te.seen(), fit,
+            ProbeReport report = new ProbeReport(results, tr.n(), pos, te.n(), tr.seen(), te.seen(), fit,
                     System.nanoTime() - t0);
             solutions = next;
             lastReport = report;
@@ -143,56 +147,73 @@ public final class LayerProbes {
         }
     }
 
-    // ------------------------------------------------------------------ snapshots (crash safety)
+    // ------------------------------------------------------------------ state as plain values
 
     /**
-     * Writes configuration, the training set and the current solutions (the warm starts). The last
-     * report is not written: it is recomputed by the next retrain.
+     * Settings, the training set, the current solutions (the warm starts; null entries before a fit) and the
+     * last report (null before the first retrain).
      */
-    public void writeTo(DataOutput out) throws IOException {
-        LogisticProbe.Solution[][] sol = solutions;
-        out.writeInt(MAGIC);
-        out.writeInt(VERSION);
-        out.writeDouble(c);
-        out.writeInt(minTrainPerClass);
-        out.writeInt(minTest);
-        set.writeTo(out);
-        for (LogisticProbe.Solution[] perCk : sol) {
-            out.writeInt(perCk.length);
-            for (LogisticProbe.Solution s : perCk) {
-                out.writeBoolean(s != null);
-                if (s != null) {
-                    s.writeTo(out);
-                }
-            }
-        }
+    public record State(double c, int minTrainPerClass, int minTest, ProbeTrainingSet.State trainingSet,
+            Map<Side, List<LogisticProbe.Solution>> solutions, ProbeReport lastReport) {
     }
 
-    public static LayerProbes readFrom(DataInput in) throws IOException {
-        if (in.readInt() != MAGIC) {
-            throw new IOException("not a layer-probes snapshot");
-        }
-        int version = in.readInt();
-        if (version != VERSION) {
-            throw new IOException("unsupported layer-probes version " + version);
-        }
-        double c = in.readDouble();
-        int minTrain = in.readInt();
-        int minTest = in.readInt();
-        ProbeTrainingSet set = ProbeTrainingSet.readFrom(in);
-        LayerProbes p = new LayerProbes(set, c, minTrain, minTest);
-        LogisticProbe.Solution[][] sol = p.solutions;
-        for (int ck = 0; ck < 2; ck++) {
-            int layers = in.readInt();
-            if (layers != sol[ck].length) {
-                throw new IOException("layer count " + layers + " does not match " + sol[ck].length);
-            }
-            for (int l = 0; l < layers; l++) {
-                if (in.readBoolean()) {
-                    sol[ck][l] = LogisticProbe.Solution.readFrom(in);
-                }
-            }
-        }
+    /** The state; the solutions and report are immutable, the training set's is taken consistently. */
+    public State state() {
+        // No retrain lock: a retrain takes seconds and a snapshot must not wait for it. Both fields are
+        // immutable values published by volatile writes, so this is a retrain's result or the one before.
+        ProbeReport report = lastReport;
+        Map<Side, LogisticProbe.Solution[]> sol = solutions;
+        Map<Side, List<LogisticProbe.Solution>> lists = new EnumMap<>(Side.class);
+        sol.forEach((side, perLayer) -> lists.put(side, java.util.Arrays.asList(perLayer.clone())));
+        return new State(c, minTrainPerClass, minTest, set.state(), lists, report);
+    }
+
+    /**
+     * Rebuilds probes from {@link #state()}'s values, exactly.
+     *
+     * @throws IllegalArgumentException when the solutions do not match the training set's layer counts
+     */
+    public static LayerProbes of(State s) {
+        LayerProbes p = new LayerProbes(ProbeTrainingSet.of(s.trainingSet()), s.c(), s.minTrainPerClass(),
+                s.minTest());
+        p.solutions = solutions(s, p.set);
+        p.lastReport = s.lastReport();
         return p;
+    }
+
+    /**
+     * Rebuilds probes from {@link #state()}'s values under other settings: the restored labelled reviews are
+     * offered again to a training set with {@code maxBytes} and {@code seed} (a smaller bound samples them
+     * down; reviews sampled out before the snapshot cannot come back), and the probes fit with {@code c}. The
+     * previous solutions stay as warm starts (any start converges to the new optimum); the last report is
+     * dropped, since it describes probes fitted under the old settings: the next {@link #retrain()} makes one.
+     */
+    public static LayerProbes refitted(State s, double c, long maxBytes, long seed) {
+        ProbeTrainingSet.State old = s.trainingSet();
+        ProbeTrainingSet set = new ProbeTrainingSet(old.firstLayers(), old.firstDim(), old.secondLayers(),
+                old.secondDim(), maxBytes, seed);
+        for (ProbeTrainingSet.SplitState split : List.of(old.train(), old.test())) {
+            ProbeTrainingSet.SplitView v = split.view();
+            for (int i = 0; i < v.n(); i++) {
+                set.add(v.ids()[i], v.labels()[i], v.pooledFirst()[i], v.pooledSecond()[i]);
+            }
+        }
+        LayerProbes p = new LayerProbes(set, c, s.minTrainPerClass(), s.minTest());
+        p.solutions = solutions(s, set);
+        return p;
+    }
+
+    private static Map<Side, LogisticProbe.Solution[]> solutions(State s, ProbeTrainingSet set) {
+        Map<Side, LogisticProbe.Solution[]> sol = new EnumMap<>(Side.class);
+        for (Side side : Side.values()) {
+            List<LogisticProbe.Solution> perLayer = s.solutions().get(side);
+            int layers = set.layers(side);
+            if (perLayer == null || perLayer.size() != layers) {
+                throw new IllegalArgumentException("the " + side.word() + " checkpoint's solutions cover "
+                        + (perLayer == null ? 0 : perLayer.size()) + " layers, not " + layers);
+            }
+            sol.put(side, perLayer.toArray(LogisticProbe.Solution[]::new));
+        }
+        return sol;
     }
 }

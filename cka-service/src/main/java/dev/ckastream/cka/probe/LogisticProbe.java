@@ -1,8 +1,5 @@
 package dev.ckastream.cka.probe;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -72,43 +69,6 @@ public final class LogisticProbe {
         /** Predicted class: 1 when wᵀz + b &gt; 0, else 0. */
         public int predict(float[] x, int offset) {
             return decision(x, offset) > 0 ? 1 : 0;
-        }
-
-        /** Exact binary serialisation (raw IEEE bits). */
-        public void writeTo(DataOutput out) throws IOException {
-            int d = weights.length;
-            out.writeInt(d);
-            for (int j = 0; j < d; j++) {
-                out.writeDouble(weights[j]);
-                out.writeDouble(mean[j]);
-                out.writeDouble(scale[j]);
-            }
-            out.writeDouble(intercept);
-            out.writeInt(iterations);
-            out.writeInt(hessianProducts);
-            out.writeDouble(gradientNorm);
-            out.writeBoolean(converged);
-        }
-
-        public static Solution readFrom(DataInput in) throws IOException {
-            int d = in.readInt();
-            if (d < 0) {
-                throw new IOException("negative dim " + d);
-            }
-            double[] w = new double[d];
-            double[] m = new double[d];
-            double[] s = new double[d];
-            for (int j = 0; j < d; j++) {
-                w[j] = in.readDouble();
-                m[j] = in.readDouble();
-                s[j] = in.readDouble();
-            }
-            double b = in.readDouble();
-            int it = in.readInt();
-            int hp = in.readInt();
-            double gn = in.readDouble();
-            boolean conv = in.readBoolean();
-            return new Solution(w, b, m, s, it, hp, gn, conv);
         }
 
         @Override

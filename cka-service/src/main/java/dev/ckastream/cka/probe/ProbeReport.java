@@ -1,11 +1,14 @@
 package dev.ckastream.cka.probe;
 
 import java.util.List;
+import java.util.Map;
+
+import dev.ckastream.contract.Side;
 
 /**
- * Result of one {@link LayerProbes#retrain()}: per checkpoint (index 0 = A, 1 = B) per layer.
+ * Result of one {@link LayerProbes#retrain()}: per checkpoint per layer.
  *
- * @param checkpoints     {@code checkpoints.get(ck).get(layer)}
+ * @param sides           {@code sides.get(side).get(layer)}, both sides present
  * @param trainCount      training reviews used (kept in the training sample at the snapshot)
  * @param trainPositives  of which label 1
  * @param testCount       test reviews used for accuracy
@@ -14,8 +17,15 @@ import java.util.List;
  * @param fitted          whether the probes were (re)fitted: false below the training minimum
  * @param elapsedNanos    wall time of the retrain
  */
-public record ProbeReport(List<List<LayerResult>> checkpoints, int trainCount, int trainPositives, int testCount,
+public record ProbeReport(Map<Side, List<LayerResult>> sides, int trainCount, int trainPositives, int testCount,
         long trainSeen, long testSeen, boolean fitted, long elapsedNanos) {
+
+    public ProbeReport {
+        sides = Map.copyOf(sides);
+        if (!sides.keySet().containsAll(List.of(Side.values()))) {
+            throw new IllegalArgumentException("a probe report covers both sides, got " + sides.keySet());
+        }
+    }
 
     /**
      * One probe.
@@ -23,16 +33,22 @@ public record ProbeReport(List<List<LayerResult>> checkpoints, int trainCount, i
      * @param accuracy     test accuracy, or null until there are enough data (see {@link LayerProbes})
      * @param iterations   Newton iterations of this fit (0 when not fitted)
      * @param gradientNorm final gradient norm (NaN when not fitted)
+     * @param converged    whether the fit reached its tolerance; null when not fitted
      */
-    public record LayerResult(int checkpoint, int layer, Double accuracy, int trainCount, int testCount,
-            int iterations, double gradientNorm, boolean converged) {
+    public record LayerResult(Side side, int layer, Double accuracy, int trainCount, int testCount, int iterations,
+            double gradientNorm, Boolean converged) {
     }
 
-    public LayerResult layer(int checkpoint, int layer) {
-        return checkpoints.get(checkpoint).get(layer);
+    public LayerResult layer(Side side, int layer) {
+        return sides.get(side).get(layer);
     }
 
-    public Double accuracy(int checkpoint, int layer) {
-        return layer(checkpoint, layer).accuracy();
+    public Double accuracy(Side side, int layer) {
+        return layer(side, layer).accuracy();
+    }
+
+    /** Whether the probe's fit converged (null when not fitted): published as {@code probeConverged}. */
+    public Boolean converged(Side side, int layer) {
+        return layer(side, layer).converged();
     }
 }

@@ -1,14 +1,11 @@
 package dev.ckastream.cka.probe;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+
+import dev.ckastream.contract.Side;
 
 /**
  * The labelled pooled vectors of both checkpoints, kept in memory as float32 for the probes, split into
@@ -16,7 +13,7 @@ import java.util.Map;
  *
  * <h2>Memory bound</h2>
  * {@code maxBytes} bounds the pooled-vector payload of <em>both</em> splits together:
- * {@code bytesPerReview = 4 · (layersA·dimA + layersB·dimB)} and at most
+ * {@code bytesPerReview = 4 · (firstLayers·firstDim + secondLayers·secondDim)} and at most
  * {@code maxBytes / bytesPerReview} reviews are kept, of which one fifth (rounded down) is reserved for
  * the test split and the rest for the training split (matching the ~20% test share of the CRC32 split).
  * Object headers, ids and labels (tens of bytes per review) are not counted. The default
@@ -49,36 +46,33 @@ public final class ProbeTrainingSet {
     /** Default sampling seed. */
     public static final long DEFAULT_SEED = 0x9E3779B97F4A7C15L;
 
-    private static final int MAGIC = 0x50524253; // "PRBS"
-    private static final int VERSION = 1;
-
-    private final int layersA;
-    private final int dimA;
-    private final int layersB;
-    private final int dimB;
+    private final int firstLayers;
+    private final int firstDim;
+    private final int secondLayers;
+    private final int secondDim;
     private final long maxBytes;
     private final long seed;
     private final Reservoir train;
     private final Reservoir test;
 
-    public ProbeTrainingSet(int layersA, int dimA, int layersB, int dimB, long maxBytes) {
-        this(layersA, dimA, layersB, dimB, maxBytes, DEFAULT_SEED);
+    public ProbeTrainingSet(int firstLayers, int firstDim, int secondLayers, int secondDim, long maxBytes) {
+        this(firstLayers, firstDim, secondLayers, secondDim, maxBytes, DEFAULT_SEED);
     }
 
-    public ProbeTrainingSet(int layersA, int dimA, int layersB, int dimB, long maxBytes, long seed) {
-        if (layersA <= 0 || dimA <= 0 || layersB <= 0 || dimB <= 0) {
+    public ProbeTrainingSet(int firstLayers, int firstDim, int secondLayers, int secondDim, long maxBytes, long seed) {
+        if (firstLayers <= 0 || firstDim <= 0 || secondLayers <= 0 || secondDim <= 0) {
             throw new IllegalArgumentException("shapes must be positive");
         }
         if (maxBytes < 0) {
             throw new IllegalArgumentException("maxBytes must be >= 0");
         }
-        this.layersA = layersA;
-        this.dimA = dimA;
-        this.layersB = layersB;
-        this.dimB = dimB;
+        this.firstLayers = firstLayers;
+        this.firstDim = firstDim;
+        this.secondLayers = secondLayers;
+        this.secondDim = secondDim;
         this.maxBytes = maxBytes;
         this.seed = seed;
-        long total = maxBytes / bytesPerReview(layersA, dimA, layersB, dimB);
+        long total = maxBytes / bytesPerReview(firstLayers, firstDim, secondLayers, secondDim);
         long testCap = total / 5;
         long trainCap = total - testCap;
         if (trainCap > Integer.MAX_VALUE - 8) {
@@ -88,25 +82,19 @@ public final class ProbeTrainingSet {
         this.test = new Reservoir((int) testCap);
     }
 
-    /** Payload bytes of one review: 4 · (layersA·dimA + layersB·dimB). */
-    public static long bytesPerReview(int layersA, int dimA, int layersB, int dimB) {
-        return 4L * ((long) layersA * dimA + (long) layersB * dimB);
+    /** Payload bytes of one review: 4 · (firstLayers·firstDim + secondLayers·secondDim). */
+    public static long bytesPerReview(int firstLayers, int firstDim, int secondLayers, int secondDim) {
+        return 4L * ((long) firstLayers * firstDim + (long) secondLayers * secondDim);
     }
 
-    public int layersA() {
-        return layersA;
+    /** Layer count of one checkpoint. */
+    public int layers(Side side) {
+        return side == Side.FIRST ? firstLayers : secondLayers;
     }
 
-    public int dimA() {
-        return dimA;
-    }
-
-    public int layersB() {
-        return layersB;
-    }
-
-    public int dimB() {
-        return dimB;
+    /** Dimension of one checkpoint's pooled vectors. */
+    public int dim(Side side) {
+        return side == Side.FIRST ? firstDim : secondDim;
     }
 
     public long maxBytes() {
@@ -146,24 +134,29 @@ public final class ProbeTrainingSet {
      * Adds a labelled review (the vectors are copied). Returns true when it is kept (now part of the
      * sample), false when it was sampled out or is a duplicate of a kept id.
      *
-     * @param pooledA layer-major pooled vectors of checkpoint A, length layersA·dimA
-     * @param pooledB same for checkpoint B, length layersB·dimB
+     * @param pooledFirst layer-major pooled vectors of the first checkpoint, length firstLayers·firstDim
+     * @param pooledSecond same for the second checkpoint, length secondLayers·secondDim
      */
-    public synchronized boolean add(String reviewId, int label, float[] pooledA, float[] pooledB) {
+    public synchronized boolean add(String reviewId, int label, float[] pooledFirst, float[] pooledSecond) {
         if (label != 0 && label != 1) {
             throw new IllegalArgumentException("label must be 0 or 1: " + label);
         }
-        if (pooledA.length != layersA * dimA || pooledB.length != layersB * dimB) {
-            throw new IllegalArgumentException("pooled vector lengths " + pooledA.length + "/" + pooledB.length
-                    + " do not match " + layersA + "x" + dimA + "/" + layersB + "x" + dimB);
+        if (pooledFirst.length != firstLayers * firstDim || pooledSecond.length != secondLayers * secondDim) {
+            throw new IllegalArgumentException("pooled vector lengths " + pooledFirst.length + "/" + pooledSecond.length
+                    + " do not match " + firstLayers + "x" + firstDim + "/" + secondLayers + "x" + secondDim);
         }
         Reservoir r = ProbeSplit.isTestReview(reviewId) ? test : train;
-        return r.offer(reviewId, priority(reviewId), label, pooledA, pooledB);
+        return r.offer(reviewId, priority(reviewId), label, pooledFirst, pooledSecond);
     }
 
     /** A consistent, immutable view of one split; arrays have length {@code n}, indexed by slot. */
-    public record SplitView(int n, String[] ids, int[] labels, float[][] pooledA, float[][] pooledB, long seen,
+    public record SplitView(int n, String[] ids, int[] labels, float[][] pooledFirst, float[][] pooledSecond, long seen,
             long duplicates, int capacity) {
+
+        /** One checkpoint's rows. */
+        public float[][] pooled(Side side) {
+            return side == Side.FIRST ? pooledFirst : pooledSecond;
+        }
 
         public int positives() {
             int p = 0;
@@ -192,74 +185,37 @@ public final class ProbeTrainingSet {
         return (testSplit ? test : train).seen;
     }
 
-    // ------------------------------------------------------------------ snapshots (crash safety)
+    // ------------------------------------------------------------------ state as plain values
 
-    /** Writes the whole state (config, counters, sample in slot and heap order) exactly. */
-    public void writeTo(DataOutput out) throws IOException {
-        // Write from an immutable snapshot so adds are not blocked during I/O.
-        Snapshot s;
-        int[] trainHeap;
-        int[] testHeap;
-        synchronized (this) {
-            s = snapshot();
-            trainHeap = Arrays.copyOf(train.heap, train.size);
-            testHeap = Arrays.copyOf(test.heap, test.size);
-        }
-        out.writeInt(MAGIC);
-        out.writeInt(VERSION);
-        out.writeInt(layersA);
-        out.writeInt(dimA);
-        out.writeInt(layersB);
-        out.writeInt(dimB);
-        out.writeLong(maxBytes);
-        out.writeLong(seed);
-        writeSplit(out, s.train(), trainHeap);
-        writeSplit(out, s.test(), testHeap);
+    /**
+     * One split's sample: {@code view} (slot order) and the max-heap over its slots ({@code heap[k]} = slot),
+     * which makes the next replacement identical after a restore.
+     */
+    public record SplitState(SplitView view, int[] heap) {
     }
 
-    private static void writeSplit(DataOutput out, SplitView v, int[] heap) throws IOException {
-        out.writeInt(v.n());
-        out.writeLong(v.seen());
-        out.writeLong(v.duplicates());
-        for (int i = 0; i < v.n(); i++) {
-            out.writeInt(heap[i]);
-        }
-        for (int i = 0; i < v.n(); i++) {
-            byte[] id = v.ids()[i].getBytes(StandardCharsets.UTF_8);
-            out.writeInt(id.length);
-            out.write(id);
-            out.writeByte(v.labels()[i]);
-            writeFloats(out, v.pooledA()[i]);
-            writeFloats(out, v.pooledB()[i]);
-        }
+    /** Settings and both splits' samples: enough to continue exactly. */
+    public record State(int firstLayers, int firstDim, int secondLayers, int secondDim, long maxBytes, long seed,
+            SplitState train, SplitState test) {
     }
 
-    private static void writeFloats(DataOutput out, float[] x) throws IOException {
-        ByteBuffer bb = ByteBuffer.allocate(4 * x.length).order(ByteOrder.BIG_ENDIAN);
-        bb.asFloatBuffer().put(x);
-        out.write(bb.array());
+    /** The state, taken consistently (the rows are shared, never written after insertion). */
+    public synchronized State state() {
+        return new State(firstLayers, firstDim, secondLayers, secondDim, maxBytes, seed,
+                new SplitState(train.view(), Arrays.copyOf(train.heap, train.size)),
+                new SplitState(test.view(), Arrays.copyOf(test.heap, test.size)));
     }
 
-    private static float[] readFloats(DataInput in, int len) throws IOException {
-        byte[] b = new byte[4 * len];
-        in.readFully(b);
-        float[] x = new float[len];
-        ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN).asFloatBuffer().get(x);
-        return x;
-    }
-
-    public static ProbeTrainingSet readFrom(DataInput in) throws IOException {
-        if (in.readInt() != MAGIC) {
-            throw new IOException("not a probe training set");
-        }
-        int version = in.readInt();
-        if (version != VERSION) {
-            throw new IOException("unsupported probe training set version " + version);
-        }
-        ProbeTrainingSet set = new ProbeTrainingSet(in.readInt(), in.readInt(), in.readInt(), in.readInt(),
-                in.readLong(), in.readLong());
-        set.train.read(in, set);
-        set.test.read(in, set);
+    /**
+     * Rebuilds a training set from {@link #state()}'s values, exactly (same slots, same heap).
+     *
+     * @throws IllegalArgumentException when the values do not fit the shape or the capacity
+     */
+    public static ProbeTrainingSet of(State s) {
+        ProbeTrainingSet set = new ProbeTrainingSet(s.firstLayers(), s.firstDim(), s.secondLayers(), s.secondDim(),
+                s.maxBytes(), s.seed());
+        set.train.restore(s.train(), set);
+        set.test.restore(s.test(), set);
         return set;
     }
 
@@ -273,8 +229,8 @@ public final class ProbeTrainingSet {
         long duplicates;
         final String[] ids;
         final int[] labels;
-        final float[][] a;
-        final float[][] b;
+        final float[][] first;
+        final float[][] second;
         final long[] prio;
         final int[] heap;
         final Map<String, Integer> slotOf = new HashMap<>();
@@ -283,8 +239,8 @@ public final class ProbeTrainingSet {
             this.capacity = capacity;
             this.ids = new String[capacity];
             this.labels = new int[capacity];
-            this.a = new float[capacity][];
-            this.b = new float[capacity][];
+            this.first = new float[capacity][];
+            this.second = new float[capacity][];
             this.prio = new long[capacity];
             this.heap = new int[capacity];
         }
@@ -294,7 +250,7 @@ public final class ProbeTrainingSet {
             return px != py ? px > py : ix.compareTo(iy) > 0;
         }
 
-        boolean offer(String id, long p, int label, float[] pa, float[] pb) {
+        boolean offer(String id, long p, int label, float[] pooledFirst, float[] pooledSecond) {
             if (slotOf.containsKey(id)) {
                 duplicates++;
                 return false;
@@ -302,7 +258,7 @@ public final class ProbeTrainingSet {
             seen++;
             if (size < capacity) {
                 int slot = size++;
-                store(slot, id, p, label, pa, pb);
+                store(slot, id, p, label, pooledFirst, pooledSecond);
                 heap[slot] = slot;
                 siftUp(slot);
                 return true;
@@ -315,17 +271,17 @@ public final class ProbeTrainingSet {
                 return false;
             }
             slotOf.remove(ids[top]);
-            store(top, id, p, label, pa, pb);
+            store(top, id, p, label, pooledFirst, pooledSecond);
             siftDown(0);
             return true;
         }
 
-        private void store(int slot, String id, long p, int label, float[] pa, float[] pb) {
+        private void store(int slot, String id, long p, int label, float[] pooledFirst, float[] pooledSecond) {
             ids[slot] = id;
             prio[slot] = p;
             labels[slot] = label;
-            a[slot] = pa.clone();
-            b[slot] = pb.clone();
+            first[slot] = pooledFirst.clone();
+            second[slot] = pooledSecond.clone();
             slotOf.put(id, slot);
         }
 
@@ -371,34 +327,37 @@ public final class ProbeTrainingSet {
         }
 
         SplitView view() {
-            return new SplitView(size, Arrays.copyOf(ids, size), Arrays.copyOf(labels, size), Arrays.copyOf(a, size),
-                    Arrays.copyOf(b, size), seen, duplicates, capacity);
+            return new SplitView(size, Arrays.copyOf(ids, size), Arrays.copyOf(labels, size), Arrays.copyOf(first, size),
+                    Arrays.copyOf(second, size), seen, duplicates, capacity);
         }
 
-        void read(DataInput in, ProbeTrainingSet set) throws IOException {
-            int n = in.readInt();
-            if (n < 0 || n > capacity) {
-                throw new IOException("split size " + n + " exceeds capacity " + capacity);
+        void restore(SplitState state, ProbeTrainingSet set) {
+            SplitView v = state.view();
+            int n = v.n();
+            if (n < 0 || n > capacity || state.heap().length != n) {
+                throw new IllegalArgumentException("split of " + n + " reviews (heap " + state.heap().length
+                        + ") does not fit capacity " + capacity);
             }
-            seen = in.readLong();
-            duplicates = in.readLong();
+            seen = v.seen();
+            duplicates = v.duplicates();
             for (int i = 0; i < n; i++) {
-                heap[i] = in.readInt();
-            }
-            for (int i = 0; i < n; i++) {
-                int len = in.readInt();
-                if (len < 0 || len > (1 << 20)) {
-                    throw new IOException("bad id length " + len);
+                int slot = state.heap()[i];
+                if (slot < 0 || slot >= n) {
+                    throw new IllegalArgumentException("heap slot " + slot + " outside 0.." + (n - 1));
                 }
-                byte[] idb = new byte[len];
-                in.readFully(idb);
-                String id = new String(idb, StandardCharsets.UTF_8);
-                ids[i] = id;
-                labels[i] = in.readByte();
-                a[i] = readFloats(in, set.layersA * set.dimA);
-                b[i] = readFloats(in, set.layersB * set.dimB);
-                prio[i] = priority(set.seed, id);
-                slotOf.put(id, i);
+                heap[i] = slot;
+                if (v.pooledFirst()[i].length != set.firstLayers * set.firstDim
+                        || v.pooledSecond()[i].length != set.secondLayers * set.secondDim
+                        || (v.labels()[i] != 0 && v.labels()[i] != 1)) {
+                    throw new IllegalArgumentException("review " + v.ids()[i] + " does not fit the shape or has label "
+                            + v.labels()[i]);
+                }
+                ids[i] = v.ids()[i];
+                labels[i] = v.labels()[i];
+                first[i] = v.pooledFirst()[i];
+                second[i] = v.pooledSecond()[i];
+                prio[i] = priority(set.seed, ids[i]);
+                slotOf.put(ids[i], i);
             }
             size = n;
         }

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeReport;
+import dev.ckastream.cka.probe.UnconvergedProbes;
 import dev.ckastream.cka.state.ComparisonStore;
 import io.quarkus.scheduler.Scheduled;
 
@@ -36,6 +37,7 @@ public class ProbeTrainer {
         return t;
     });
     private final AtomicBoolean training = new AtomicBoolean();
+    private final UnconvergedProbes unconverged = new UnconvergedProbes();
     private volatile long labeledAtLastTrain;
     private long labeledAtLastLook = -1;
     private long nanosOfLastChange = System.nanoTime();
@@ -65,6 +67,10 @@ public class ProbeTrainer {
             nanosOfLastChange = now;
         } else if (labeled > labeledAtLastTrain && now - nanosOfLastChange >= idleNanos) {
             trigger();
+            return;
+        }
+        if (store.takeProbeRefit()) {
+            trigger();
         }
     }
 
@@ -81,6 +87,10 @@ public class ProbeTrainer {
                 labeledAtLastTrain = labeled;
                 LOG.debugf("probes retrained on %d train / %d test reviews in %d ms", report.trainCount(),
                         report.testCount(), (System.nanoTime() - started) / 1_000_000);
+                String notConverged = unconverged.newlyUnconverged(report, probes.c());
+                if (notConverged != null) {
+                    LOG.warn(notConverged);
+                }
                 board.markChanged();
                 board.publishIfChanged();
             } catch (RuntimeException e) {

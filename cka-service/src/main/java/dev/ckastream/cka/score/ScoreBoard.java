@@ -27,6 +27,7 @@ import dev.ckastream.cka.math.CkaScores;
 import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeReport;
 import dev.ckastream.cka.state.ComparisonStore;
+import dev.ckastream.contract.Side;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -113,7 +114,12 @@ public class ScoreBoard {
     private ScoreReport build() {
         record Snapshot(CkaScores scores, long reviews, long labeled, int pending, long deadLetters, LayerProbes probes) {
         }
-        Snapshot s = store.read(c -> new Snapshot(c.scores(), c.reviews(), c.labeled(), c.pending(), c.deadLetters(), c.probes()));
+        store.write(c -> {
+            c.flush();
+            return null;
+        });
+        Snapshot s = store.read(c -> new Snapshot(c.scores(), c.reviews(), c.labeled(), c.pending(), c.deadLetters(),
+                c.probes()));
         long now = System.nanoTime();
         if (s.reviews > reviewsAtLastEmit && now > nanosAtLastEmit) {
             rate = (s.reviews - reviewsAtLastEmit) / ((now - nanosAtLastEmit) / 1e9);
@@ -122,7 +128,7 @@ public class ScoreBoard {
         }
         reviewsAtLastEmit = s.reviews;
         nanosAtLastEmit = now;
-        int layers = s.scores == null ? 0 : s.scores.layersA();
+        int layers = s.scores == null ? 0 : s.scores.layers(Side.FIRST);
         Double[][] cka = s.scores == null ? new Double[0][] : boxed(s.scores.cka());
         Double[][] debiased = s.scores == null ? new Double[0][] : boxed(s.scores.ckaDebiased());
         List<String> layerStatus = s.scores == null ? List.of() : status.of(s.scores.diagonal());
@@ -134,13 +140,13 @@ public class ScoreBoard {
     private Map<String, Object> probe(LayerProbes probes, CkaScores scores) {
         ProbeReport report = probes == null ? null : probes.lastReport();
         Map<String, Object> probe = new LinkedHashMap<>();
-        for (int side = 0; side < 2; side++) {
-            int layers = scores == null ? 0 : side == 0 ? scores.layersA() : scores.layersB();
+        for (Side side : Side.values()) {
+            int layers = scores == null ? 0 : scores.layers(side);
             List<Double> accuracies = new ArrayList<>(layers);
             for (int layer = 0; layer < layers; layer++) {
                 accuracies.add(report == null ? null : report.accuracy(side, layer));
             }
-            probe.put(side == 0 ? config.first() : config.second(), accuracies);
+            probe.put(side == Side.FIRST ? config.first() : config.second(), accuracies);
         }
         probe.put("trainReviews", report == null ? 0 : report.trainCount());
         probe.put("testReviews", report == null ? 0 : report.testCount());

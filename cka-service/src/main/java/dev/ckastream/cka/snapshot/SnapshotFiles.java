@@ -33,7 +33,9 @@ import java.util.zip.CheckedOutputStream;
  * so a crash leaves either the old or the new file, never half of one. Writing is split in two
  * ({@link #stage}, {@link Staged#commit}) so that the owner of the state need hold it still only while it is
  * serialised, not during the fsyncs. The newest {@code keep} files are
- * kept; on read, a file whose checksum (or parse) fails is skipped for the next older one.
+ * kept; on read, a file whose checksum (or parse) fails is skipped for the next older one, while an intact
+ * file its reader cannot read ({@link Unsupported}, e.g. another format version) stops the read with the
+ * file's name: falling back past it would silently lose the newest state.
  */
 public final class SnapshotFiles {
 
@@ -95,6 +97,13 @@ public final class SnapshotFiles {
                 Files.deleteIfExists(all.get(i));
             }
             return new Written(target, Files.size(target), System.nanoTime() - started, stagingNanos);
+        }
+    }
+
+    /** Thrown by a {@link Reader} for an intact snapshot it cannot read (another format version). */
+    public static final class Unsupported extends IOException {
+        public Unsupported(String message) {
+            super(message);
         }
     }
 
@@ -180,6 +189,8 @@ public final class SnapshotFiles {
                 try (DataInputStream in = new DataInputStream(new BufferedInputStream(
                         new BoundedInput(Files.newInputStream(file), Files.size(file) - 8), 1 << 20))) {
                     return Optional.of(new Loaded<>(reader.read(in), file, skipped));
+                } catch (Unsupported e) {
+                    throw new Unsupported(file.getFileName() + " is " + e.getMessage());
                 } catch (IOException | RuntimeException e) {
                     problem = "unreadable: " + e.getMessage();
                 }

@@ -1,10 +1,7 @@
 package dev.ckastream.cka.state;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,14 +21,13 @@ import dev.ckastream.cka.probe.ProbeTrainingSet;
 /**
  * Everything cka-service knows about one checkpoint pair: each side's stream signature (shape and model
  * fingerprint, fixed by its first valid record), the join, the counted review ids, the co-moment
- * accumulators, the probes' labelled vectors, counts, and the input offsets applied so far. The whole of
- * it is written to and read from a snapshot, so that a restart resumes exactly where the snapshot was
- * taken. Not thread-safe: {@link ComparisonStore} serialises access.
+ * accumulators, the probes' labelled vectors and last report, counts, and the input offsets applied so far.
+ * The whole of it is exposed as a {@link State} of plain values (which {@code cka/snapshot} writes) and
+ * rebuilt from one, so that a restart resumes exactly where the snapshot was taken. Reads
+ * ({@link #scores()}, counts) never change it; {@link #flush()} is the explicit write that folds buffered
+ * reviews in before scoring. Not thread-safe: {@link ComparisonStore} serialises access.
  */
 public final class Comparison {
-
-    private static final int MAGIC = 0x434b4153; // "CKAS"
-    private static final int VERSION = 1;
 
     /** What happened to one offered half. */
     public record Result(ReviewJoin.Offer offer, List<ReviewJoin.Evicted> evicted) {
@@ -46,9 +42,26 @@ public final class Comparison {
             long probeMaxBytes, double probeC) {
     }
 
+    /** A half waiting for its other half, with its arrival time. */
+    public record Waiting(PooledHalf half, long arrivedMillis) {
+    }
+
+    /**
+     * The whole state as plain values. {@code coMoments} and {@code probes} are null until the first review is
+     * counted; the co-moment arrays are the live ones (see {@link CrossLayerCoMoments.State}).
+     */
+    public record State(String first, String second, Map<Side, StreamSignature> signatures, long labeled,
+            long deadLetters, Map<String, Long> appliedOffsets, long[] countedHashes, List<Waiting> waiting,
+            CrossLayerCoMoments.State coMoments, LayerProbes.State probes) {
+    }
+
+    /** What restoring a state under the current settings changed, for the log; empty when nothing. */
+    public record Restored(Comparison comparison, String probeSettingsChange) {
+    }
+
     private final Settings settings;
     private final GemmEngine gemm;
-    private final StreamSignature[] signatures = new StreamSignature[2];
+    private final Map<Side, StreamSignature> signatures = new EnumMap<>(Side.class);
     private final CountedReviews counted;
     private final ReviewJoin join;
     /** Next offset to read, per "topic:partition", for every record whose effect is in this state. */
@@ -78,7 +91,7 @@ public final class Comparison {
         List<ReviewJoin.Evicted> evicted = new ArrayList<>();
         ReviewJoin.Offer offer = join.offer(half, nowMillis, evicted);
         if (offer instanceof ReviewJoin.Completed done) {
-            count(done.first(), done.second());
+            count(done);
         }
         return new Result(offer, evicted);
     }
@@ -102,22 +115,25 @@ public final class Comparison {
     }
 
     private void checkSignature(PooledHalf half) throws InvalidActivation {
-        StreamSignature known = signatures[half.side().ordinal()];
+        StreamSignature known = signatures.get(half.side());
         if (known == null) {
-            signatures[half.side().ordinal()] = new StreamSignature(half.layers(), half.dim(), half.model());
+            signatures.put(half.side(), new StreamSignature(half.layers(), half.dim(), half.model()));
             return;
         }
         if (known.layers() != half.layers() || known.dim() != half.dim()) {
-            throw new InvalidActivation(ActivationRejection.SHAPE_MISMATCH, "layers × dim = " + half.layers() + " × " + half.dim()
-                    + " but the " + name(half.side()) + " stream so far is " + known.layers() + " × " + known.dim());
+            throw new InvalidActivation(ActivationRejection.SHAPE_MISMATCH, "layers × dim = " + half.layers()
+                    + " × " + half.dim() + " but the " + name(half.side()) + " stream so far is " + known.layers()
+                    + " × " + known.dim());
         }
         if (!known.model().equals(half.model())) {
-            throw new InvalidActivation(ActivationRejection.MODEL_MISMATCH, "model fingerprint " + half.model() + " but the "
-                    + name(half.side()) + " stream so far comes from " + known.model());
+            throw new InvalidActivation(ActivationRejection.MODEL_MISMATCH, "model fingerprint " + half.model()
+                    + " but the " + name(half.side()) + " stream so far comes from " + known.model());
         }
     }
 
-    private void count(PooledHalf first, PooledHalf second) {
+    private void count(ReviewJoin.Completed done) {
+        PooledHalf first = done.first();
+        PooledHalf second = done.second();
         if (coMoments == null) {
             coMoments = new CrossLayerCoMoments(first.layers(), first.dim(), second.layers(), second.dim(), gemm,
                     settings.updateBatch());
@@ -126,14 +142,25 @@ public final class Comparison {
                     LayerProbes.DEFAULT_MIN_TEST);
         }
         coMoments.add(first.pooled(), second.pooled());
-        Integer label = first.label() != null ? first.label() : second.label();
-        if (label != null) {
+        if (done.label() != null) {
             labeled++;
-            probes.add(first.reviewId(), label, first.pooled(), second.pooled());
+            probes.add(first.reviewId(), done.label(), first.pooled(), second.pooled());
         }
     }
 
-    /** Scores over every review counted so far (flushes buffered reviews into the accumulators). */
+    /** Folds buffered reviews into the accumulators, so that {@link #scores()} covers every review counted. */
+    public void flush() {
+        if (coMoments != null) {
+            coMoments.flush();
+        }
+    }
+
+    /**
+     * Scores over every review folded in (null before the first review). A pure read: call {@link #flush()}
+     * first (under the write lock).
+     *
+     * @throws IllegalStateException when reviews are buffered
+     */
     public CkaScores scores() {
         return coMoments == null ? null : coMoments.scores();
     }
@@ -167,145 +194,63 @@ public final class Comparison {
         return settings.second();
     }
 
+    /** The configured checkpoint name of a side. */
     public String name(Side side) {
         return side == Side.FIRST ? settings.first() : settings.second();
     }
 
-    public StreamSignature signature(int side) {
-        return signatures[side];
+    public StreamSignature signature(Side side) {
+        return signatures.get(side);
     }
 
-    // ------------------------------------------------------------------ snapshots
+    // ------------------------------------------------------------------ state as plain values
 
-    /** Writes the whole state (versioned, big-endian); the snapshot file adds its own checksum. */
-    public void writeTo(DataOutput out) throws IOException {
-        out.writeInt(MAGIC);
-        out.writeInt(VERSION);
-        writeString(out, settings.first());
-        writeString(out, settings.second());
-        for (StreamSignature s : signatures) {
-            out.writeBoolean(s != null);
-            if (s != null) {
-                out.writeInt(s.layers());
-                out.writeInt(s.dim());
-                writeString(out, s.model());
-            }
-        }
-        out.writeLong(labeled);
-        out.writeLong(deadLetters);
-        out.writeInt(appliedOffsets.size());
-        for (Map.Entry<String, Long> e : appliedOffsets.entrySet()) {
-            writeString(out, e.getKey());
-            out.writeLong(e.getValue());
-        }
-        counted.writeTo(out);
-        List<Map.Entry<PooledHalf, Long>> waiting = join.waiting();
-        out.writeInt(waiting.size());
-        for (Map.Entry<PooledHalf, Long> w : waiting) {
-            writeHalf(out, w.getKey());
-            out.writeLong(w.getValue());
-        }
-        out.writeBoolean(coMoments != null);
-        if (coMoments != null) {
-            coMoments.writeTo(out);
-            probes.writeTo(out);
-        }
+    /** The whole state; see {@link State}. Taken under the store's lock, so it matches its offsets. */
+    public State state() {
+        List<Waiting> waiting = new ArrayList<>();
+        join.waiting().forEach(w -> waiting.add(new Waiting(w.getKey(), w.getValue())));
+        return new State(settings.first(), settings.second(), Map.copyOf(signatures), labeled, deadLetters,
+                Map.copyOf(appliedOffsets), counted.hashes(), List.copyOf(waiting),
+                coMoments == null ? null : coMoments.state(), probes == null ? null : probes.state());
     }
 
     /**
-     * Reads a state written by {@link #writeTo}. The checkpoint names must match the configuration (a
-     * snapshot of another pair is refused); limits such as the join bounds come from the current settings.
+     * Rebuilds a comparison from a {@link State} under the current settings. The checkpoint names must match
+     * (a state of another pair is refused). Limits such as the join bounds come from the settings. The
+     * configuration also wins for the probe settings (C, memory bound; the sampling seed is the default, as
+     * nothing configures it): when the state's differ, the probes are refitted from the restored labelled
+     * reviews and {@link Restored#probeSettingsChange()} says so.
+     *
+     * @throws IllegalArgumentException when the state belongs to another pair or does not fit together
      */
-    public static Comparison readFrom(DataInput in, Settings settings, GemmEngine gemm) throws IOException {
-        if (in.readInt() != MAGIC) {
-            throw new IOException("not a cka-service state snapshot");
+    public static Restored restore(State s, Settings settings, GemmEngine gemm) {
+        if (!s.first().equals(settings.first()) || !s.second().equals(settings.second())) {
+            throw new IllegalArgumentException("the snapshot compares " + s.first() + " with " + s.second() + ", not "
+                    + settings.first() + " with " + settings.second() + " as configured");
         }
-        int version = in.readInt();
-        if (version != VERSION) {
-            throw new IOException("unsupported state snapshot version " + version);
-        }
-        String first = readString(in);
-        String second = readString(in);
-        if (!first.equals(settings.first()) || !second.equals(settings.second())) {
-            throw new IOException("the snapshot compares " + first + " with " + second + ", not " + settings.first()
-                    + " with " + settings.second() + " as configured");
-        }
-        StreamSignature[] signatures = new StreamSignature[2];
-        for (int side = 0; side < 2; side++) {
-            if (in.readBoolean()) {
-                signatures[side] = new StreamSignature(in.readInt(), in.readInt(), readString(in));
+        Comparison c = new Comparison(settings, gemm, CountedReviews.of(s.countedHashes()));
+        c.signatures.putAll(s.signatures());
+        c.labeled = s.labeled();
+        c.deadLetters = s.deadLetters();
+        c.appliedOffsets.putAll(s.appliedOffsets());
+        s.waiting().forEach(w -> c.join.restore(w.half(), w.arrivedMillis()));
+        String change = "";
+        if (s.coMoments() != null) {
+            c.coMoments = CrossLayerCoMoments.of(s.coMoments(), gemm);
+            LayerProbes.State p = s.probes();
+            ProbeTrainingSet.State set = p.trainingSet();
+            long seed = ProbeTrainingSet.DEFAULT_SEED;
+            if (p.c() == settings.probeC() && set.maxBytes() == settings.probeMaxBytes() && set.seed() == seed) {
+                c.probes = LayerProbes.of(p);
+            } else {
+                c.probes = LayerProbes.refitted(p, settings.probeC(), settings.probeMaxBytes(), seed);
+                change = "probe settings differ from the snapshot's (C " + p.c() + " -> " + settings.probeC()
+                        + ", memory bound " + set.maxBytes() + " -> " + settings.probeMaxBytes() + " bytes"
+                        + (set.seed() == seed ? "" : ", sample seed " + set.seed() + " -> " + seed)
+                        + "): the configuration wins, refitting the probes from the "
+                        + (set.train().view().n() + set.test().view().n()) + " restored labelled reviews";
             }
         }
-        long labeled = in.readLong();
-        long deadLetters = in.readLong();
-        TreeMap<String, Long> offsets = new TreeMap<>();
-        int partitions = in.readInt();
-        for (int i = 0; i < partitions; i++) {
-            offsets.put(readString(in), in.readLong());
-        }
-        Comparison c = new Comparison(settings, gemm, CountedReviews.readFrom(in));
-        c.signatures[0] = signatures[0];
-        c.signatures[1] = signatures[1];
-        c.labeled = labeled;
-        c.deadLetters = deadLetters;
-        c.appliedOffsets.putAll(offsets);
-        int waiting = in.readInt();
-        for (int i = 0; i < waiting; i++) {
-            PooledHalf half = readHalf(in);
-            c.join.restore(half, in.readLong());
-        }
-        if (in.readBoolean()) {
-            c.coMoments = CrossLayerCoMoments.readFrom(in, gemm);
-            c.probes = LayerProbes.readFrom(in);
-        }
-        return c;
-    }
-
-    private static void writeHalf(DataOutput out, PooledHalf h) throws IOException {
-        writeString(out, h.reviewId());
-        out.writeInt(h.side().ordinal());
-        out.writeInt(h.layers());
-        out.writeInt(h.dim());
-        out.writeInt(h.tokens());
-        out.writeInt(h.label() == null ? -1 : h.label());
-        writeString(out, h.model());
-        for (float v : h.pooled()) {
-            out.writeFloat(v);
-        }
-    }
-
-    private static PooledHalf readHalf(DataInput in) throws IOException {
-        String id = readString(in);
-        int sideIndex = in.readInt();
-        if (sideIndex < 0 || sideIndex >= Side.values().length) {
-            throw new IOException("a waiting half of review " + id + " has side " + sideIndex + ", not 0 or 1");
-        }
-        Side side = Side.values()[sideIndex];
-        int layers = in.readInt();
-        int dim = in.readInt();
-        int tokens = in.readInt();
-        int label = in.readInt();
-        String model = readString(in);
-        float[] pooled = new float[layers * dim];
-        for (int i = 0; i < pooled.length; i++) {
-            pooled[i] = in.readFloat();
-        }
-        return new PooledHalf(id, side, layers, dim, tokens, label < 0 ? null : label, model, pooled);
-    }
-
-    private static void writeString(DataOutput out, String s) throws IOException {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(bytes.length);
-        out.write(bytes);
-    }
-
-    private static String readString(DataInput in) throws IOException {
-        int length = in.readInt();
-        if (length < 0 || length > 16 << 20) {
-            throw new IOException("bad string length " + length);
-        }
-        byte[] bytes = new byte[length];
-        in.readFully(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        return new Restored(c, change);
     }
 }

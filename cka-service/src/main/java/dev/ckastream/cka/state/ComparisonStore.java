@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -16,10 +17,12 @@ import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.contract.Topics;
 import dev.ckastream.cka.math.GemmEngine;
 import dev.ckastream.cka.snapshot.SnapshotFiles;
+import dev.ckastream.cka.snapshot.StateCodec;
 
 /**
- * Owns the service's one {@link Comparison} and serialises access to it: the Kafka listener writes, the
- * score emitter, probe trainer and snapshot writer read, each under the same lock. On start it restores the
+ * Owns the service's one {@link Comparison} and serialises access to it: the Kafka listener and the score
+ * emitter's flush write, the score emitter, probe trainer and snapshot writer read, each under the same
+ * lock; a {@link #read} must not change the comparison. On start it restores the
  * latest good snapshot from {@code cka.state-dir}.
  */
 @ApplicationScoped
@@ -30,6 +33,7 @@ public class ComparisonStore {
     private final ReentrantLock lock = new ReentrantLock();
     private final SnapshotFiles snapshots;
     private final Comparison comparison;
+    private final AtomicBoolean probeRefit = new AtomicBoolean();
 
     @Inject
     public ComparisonStore(CkaConfig config) {
@@ -47,9 +51,19 @@ public class ComparisonStore {
 
     private Comparison restore(Comparison.Settings settings, GemmEngine gemm) {
         long started = System.nanoTime();
-        Optional<SnapshotFiles.Loaded<Comparison>> loaded;
+        Optional<SnapshotFiles.Loaded<Comparison.Restored>> loaded;
         try {
-            loaded = snapshots.readLatest(in -> Comparison.readFrom(in, settings, gemm));
+            loaded = snapshots.readLatest(in -> {
+                try {
+                    return Comparison.restore(StateCodec.read(in), settings, gemm);
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            });
+        } catch (SnapshotFiles.Unsupported e) {
+            throw new IllegalStateException("cannot restore the state from " + snapshots.directory() + ": "
+                    + e.getMessage() + ". Move the directory away (or delete it) to start from scratch: the service"
+                    + " then re-reads what the activation topics retain from their beginning", e);
         } catch (IOException e) {
             throw new IllegalStateException("cannot restore the state from " + snapshots.directory() + ": "
                     + e.getMessage() + " (move the directory away to start from scratch)", e);
@@ -61,7 +75,11 @@ public class ComparisonStore {
         for (String skipped : loaded.get().skipped()) {
             LOG.warnf("snapshot %s skipped; using the previous good one", skipped);
         }
-        Comparison c = loaded.get().state();
+        Comparison c = loaded.get().state().comparison();
+        if (!loaded.get().state().probeSettingsChange().isEmpty()) {
+            LOG.info(loaded.get().state().probeSettingsChange());
+            probeRefit.set(true);
+        }
         LOG.infof("restored %s: %d reviews, %d pending halves, offsets %s (%d ms)", loaded.get().file().getFileName(),
                 c.reviews(), c.pending(), c.appliedOffsets(), (System.nanoTime() - started) / 1_000_000);
         return c;
@@ -76,7 +94,7 @@ public class ComparisonStore {
         SnapshotFiles.Staged staged;
         lock.lock();
         try {
-            staged = snapshots.stage(comparison::writeTo);
+            staged = snapshots.stage(out -> StateCodec.write(out, comparison.state()));
         } catch (IOException e) {
             throw new UncheckedIOException("snapshot to " + snapshots.directory() + " failed: " + e.getMessage(), e);
         } finally {
@@ -89,6 +107,15 @@ public class ComparisonStore {
         }
     }
 
+    /**
+     * True once after a restore whose probe settings changed: the probes have no report until they are
+     * refitted from the restored data, which the caller then does.
+     */
+    public boolean takeProbeRefit() {
+        return probeRefit.getAndSet(false);
+    }
+
+    /** A read: {@code reader} must not change the comparison (use {@link #write} for that). */
     public <T> T read(Function<Comparison, T> reader) {
         lock.lock();
         try {

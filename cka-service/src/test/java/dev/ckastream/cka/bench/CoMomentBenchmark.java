@@ -24,7 +24,7 @@ import java.util.Random;
  * Args: {@code [layersA dimA layersB dimB]}. System properties: {@code bench.batches} (comma list of batch
  * sizes m, default 16,32,64,128), {@code bench.reps} (timed repetitions, default 5; median reported),
  * {@code bench.perRep} (batches per repetition, default 4), {@code bench.snapshot=true} (also time a
- * writeTo/readFrom round trip through a temp file, at the last batch size). One warm-up repetition of each side precedes
+ * co-moment snapshot section round trip through a temp file, at the last batch size). One warm-up repetition of each side precedes
  * the measurement; the two sides' repetitions are interleaved.
  *
  * <p>Baseline per batch of m reviews: the same LA DGEMMs {@code dA × (LB·dB) × m} (block rows, accumulating
@@ -110,6 +110,7 @@ public final class CoMomentBenchmark {
             double oursSec = median(tOurs);
             double bareSec = median(tBare);
             double scoresMs = Double.MAX_VALUE;
+            c.flush();
             for (int i = 0; i < 3; i++) {
                 long t0 = System.nanoTime();
                 CkaScores sc = c.scores();
@@ -129,7 +130,7 @@ public final class CoMomentBenchmark {
         }
     }
 
-    /** Times writeTo/readFrom through a buffered temp file (page cache; no fsync). */
+    /** Times the co-moment section's write and read through a buffered temp file (page cache; no fsync). */
     private static void snapshot(CrossLayerCoMoments c, GemmEngine gemm) {
         try {
             java.nio.file.Path f = java.nio.file.Files.createTempFile("cka-snapshot", ".bin");
@@ -137,17 +138,18 @@ public final class CoMomentBenchmark {
                 long t0 = System.nanoTime();
                 try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
                         java.nio.file.Files.newOutputStream(f), 1 << 20))) {
-                    c.writeTo(out);
+                    dev.ckastream.cka.snapshot.CoMomentsCodec.write(out, c.state());
                 }
                 long t1 = System.nanoTime();
                 CrossLayerCoMoments back;
                 try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
                         java.nio.file.Files.newInputStream(f), 1 << 20))) {
-                    back = CrossLayerCoMoments.readFrom(in, gemm);
+                    back = CrossLayerCoMoments.of(dev.ckastream.cka.snapshot.CoMomentsCodec.read(in), gemm);
                 }
                 long t2 = System.nanoTime();
-                System.out.printf("snapshot: %.1f MB (stateSizeBytes %d, file %d), write %.0f ms, read+CRC %.0f ms, "
-                                + "reviews %d/%d%n", c.stateSizeBytes() / 1e6, c.stateSizeBytes(),
+                long size = dev.ckastream.cka.snapshot.CoMomentsCodec.size(c.state());
+                System.out.printf("snapshot: %.1f MB (section size %d, file %d), write %.0f ms, read %.0f ms, "
+                                + "reviews %d/%d%n", size / 1e6, size,
                         java.nio.file.Files.size(f), (t1 - t0) / 1e6, (t2 - t1) / 1e6, back.reviews(), c.reviews());
             } finally {
                 java.nio.file.Files.deleteIfExists(f);

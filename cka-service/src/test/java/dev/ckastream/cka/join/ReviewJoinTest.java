@@ -16,20 +16,24 @@ import dev.ckastream.contract.Side;
 
 class ReviewJoinTest {
 
-    private static PooledHalf half(String id, int side) {
-        return new PooledHalf(id, Side.values()[side], 1, 2, 3, null, "m" + side, new float[] { 1, 2 });
+    private static PooledHalf half(String id, Side side) {
+        return half(id, side, null);
+    }
+
+    private static PooledHalf half(String id, Side side, Integer label) {
+        return new PooledHalf(id, side, 1, 2, 3, label, "m-" + side.word(), new float[] { 1, 2 });
     }
 
     @Test
     void halvesJoinInEitherOrderAndTheFirstCheckpointComesFirst() {
         ReviewJoin join = new ReviewJoin(10, 1000, new CountedReviews());
         List<ReviewJoin.Evicted> evicted = new ArrayList<>();
-        PooledHalf a = half("r1", 0);
-        PooledHalf b = half("r1", 1);
-        assertInstanceOf(ReviewJoin.Waiting.class, join.offer(b, 0, evicted));
-        ReviewJoin.Completed done = assertInstanceOf(ReviewJoin.Completed.class, join.offer(a, 1, evicted));
-        assertSame(a, done.first());
-        assertSame(b, done.second());
+        PooledHalf first = half("r1", Side.FIRST);
+        PooledHalf second = half("r1", Side.SECOND);
+        assertInstanceOf(ReviewJoin.Waiting.class, join.offer(second, 0, evicted));
+        ReviewJoin.Completed done = assertInstanceOf(ReviewJoin.Completed.class, join.offer(first, 1, evicted));
+        assertSame(first, done.first());
+        assertSame(second, done.second());
         assertEquals(0, join.pending());
         assertTrue(evicted.isEmpty());
     }
@@ -38,10 +42,10 @@ class ReviewJoinTest {
     void aCountedReviewIsNeverCountedAgain() {
         ReviewJoin join = new ReviewJoin(10, 1000, new CountedReviews());
         List<ReviewJoin.Evicted> evicted = new ArrayList<>();
-        join.offer(half("r1", 0), 0, evicted);
-        join.offer(half("r1", 1), 0, evicted);
-        assertEquals(ActivationRejection.DUPLICATE, assertInstanceOf(ReviewJoin.Refused.class, join.offer(half("r1", 0), 5, evicted)).reason());
-        assertEquals(ActivationRejection.DUPLICATE, assertInstanceOf(ReviewJoin.Refused.class, join.offer(half("r1", 1), 5, evicted)).reason());
+        join.offer(half("r1", Side.FIRST), 0, evicted);
+        join.offer(half("r1", Side.SECOND), 0, evicted);
+        assertEquals(ActivationRejection.DUPLICATE, assertInstanceOf(ReviewJoin.Refused.class, join.offer(half("r1", Side.FIRST), 5, evicted)).reason());
+        assertEquals(ActivationRejection.DUPLICATE, assertInstanceOf(ReviewJoin.Refused.class, join.offer(half("r1", Side.SECOND), 5, evicted)).reason());
         assertEquals(0, join.pending());
     }
 
@@ -49,18 +53,18 @@ class ReviewJoinTest {
     void aSecondHalfFromTheSameCheckpointIsADuplicate() {
         ReviewJoin join = new ReviewJoin(10, 1000, new CountedReviews());
         List<ReviewJoin.Evicted> evicted = new ArrayList<>();
-        join.offer(half("r1", 0), 0, evicted);
-        assertInstanceOf(ReviewJoin.Refused.class, join.offer(half("r1", 0), 1, evicted));
-        assertInstanceOf(ReviewJoin.Completed.class, join.offer(half("r1", 1), 2, evicted));
+        join.offer(half("r1", Side.FIRST), 0, evicted);
+        assertInstanceOf(ReviewJoin.Refused.class, join.offer(half("r1", Side.FIRST), 1, evicted));
+        assertInstanceOf(ReviewJoin.Completed.class, join.offer(half("r1", Side.SECOND), 2, evicted));
     }
 
     @Test
     void theOldestHalvesAreEvictedBeyondTheBound() {
         ReviewJoin join = new ReviewJoin(2, 1000, new CountedReviews());
         List<ReviewJoin.Evicted> evicted = new ArrayList<>();
-        join.offer(half("r1", 0), 0, evicted);
-        join.offer(half("r2", 0), 1, evicted);
-        join.offer(half("r3", 1), 2, evicted);
+        join.offer(half("r1", Side.FIRST), 0, evicted);
+        join.offer(half("r2", Side.FIRST), 1, evicted);
+        join.offer(half("r3", Side.SECOND), 2, evicted);
         assertEquals(1, evicted.size());
         assertEquals("r1", evicted.get(0).half().reviewId());
         assertEquals(ActivationRejection.JOIN_OVERFLOW, evicted.get(0).reason());
@@ -71,15 +75,41 @@ class ReviewJoinTest {
     void halvesOlderThanTheMaximumAgeExpireOldestFirst() {
         ReviewJoin join = new ReviewJoin(10, 100, new CountedReviews());
         List<ReviewJoin.Evicted> evicted = new ArrayList<>();
-        join.offer(half("old", 0), 0, evicted);
-        join.offer(half("young", 1), 90, evicted);
+        join.offer(half("old", Side.FIRST), 0, evicted);
+        join.offer(half("young", Side.SECOND), 90, evicted);
         List<ReviewJoin.Evicted> expired = join.expire(150);
         assertEquals(1, expired.size());
         assertEquals("old", expired.get(0).half().reviewId());
         assertEquals(ActivationRejection.JOIN_TIMEOUT, expired.get(0).reason());
         assertEquals(1, join.pending());
         // An expired half's review can still be counted if both halves come again later.
-        join.offer(half("old", 0), 200, evicted);
-        assertInstanceOf(ReviewJoin.Completed.class, join.offer(half("old", 1), 201, evicted));
+        join.offer(half("old", Side.FIRST), 200, evicted);
+        assertInstanceOf(ReviewJoin.Completed.class, join.offer(half("old", Side.SECOND), 201, evicted));
+    }
+
+    @Test
+    void halvesThatDisagreeOnTheLabelAreCountedWithTheFirstCheckpointsAndTheSecondsHalfIsDeadLettered() {
+        ReviewJoin join = new ReviewJoin(10, 1000, new CountedReviews());
+        List<ReviewJoin.Evicted> evicted = new ArrayList<>();
+        PooledHalf second = half("r1", Side.SECOND, 0);
+        join.offer(second, 0, evicted);
+        ReviewJoin.Completed done = assertInstanceOf(ReviewJoin.Completed.class,
+                join.offer(half("r1", Side.FIRST, 1), 1, evicted));
+        assertEquals(1, done.label());
+        assertEquals(1, evicted.size());
+        assertSame(second, evicted.get(0).half());
+        assertEquals(ActivationRejection.LABEL_MISMATCH, evicted.get(0).reason());
+        assertTrue(evicted.get(0).detail().contains("label 0 from the second checkpoint but 1 from the first"),
+                evicted.get(0).detail());
+
+        // Agreeing labels, or one label missing, are not a mismatch; a missing first label takes the second's.
+        evicted.clear();
+        join.offer(half("r2", Side.FIRST, null), 2, evicted);
+        assertEquals(0, assertInstanceOf(ReviewJoin.Completed.class,
+                join.offer(half("r2", Side.SECOND, 0), 3, evicted)).label());
+        join.offer(half("r3", Side.FIRST, 1), 4, evicted);
+        assertEquals(1, assertInstanceOf(ReviewJoin.Completed.class,
+                join.offer(half("r3", Side.SECOND, 1), 5, evicted)).label());
+        assertTrue(evicted.isEmpty(), evicted.toString());
     }
 }

@@ -2,6 +2,9 @@ package dev.ckastream.cka.math;
 
 import org.junit.jupiter.api.Test;
 
+import dev.ckastream.cka.snapshot.CoMomentsCodec;
+import dev.ckastream.cka.snapshot.SnapshotFiles;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -18,6 +21,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CrossLayerCoMomentsTest {
+
+    /** Folds the buffered reviews in (the explicit write), then scores (the pure read). */
+    static CkaScores scored(CrossLayerCoMoments c) {
+        c.flush();
+        return c.scores();
+    }
 
     private static final GemmEngine GEMM = GemmEngine.best();
 
@@ -106,7 +115,7 @@ class CrossLayerCoMomentsTest {
         for (Review r : reviews) {
             c.add(r.a(), r.b());
         }
-        return c.scores();
+        return scored(c);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -140,7 +149,7 @@ class CrossLayerCoMomentsTest {
                         c.flush(); // odd flush points, including a 2-review first batch (the shift)
                     }
                 }
-                CkaScores s = c.scores();
+                CkaScores s = scored(c);
                 assertEquals(n, s.reviews());
                 for (int i = 0; i < la; i++) {
                     for (int j = 0; j < lb; j++) {
@@ -171,11 +180,11 @@ class CrossLayerCoMomentsTest {
             shifted.add(r.a(), r.b());
             raw.add(r.a(), r.b());
         }
-        double errShifted = Math.abs(shifted.scores().cka()[0][0] - ref);
-        double errRaw = Math.abs(raw.scores().cka()[0][0] - ref);
+        double errShifted = Math.abs(scored(shifted).cka()[0][0] - ref);
+        double errRaw = Math.abs(scored(raw).cka()[0][0] - ref);
         double refDeb = OfflineCka.debiasedCka(x, y);
-        double errDebShifted = Math.abs(shifted.scores().ckaDebiased()[0][0] - refDeb);
-        double errDebRaw = Math.abs(raw.scores().ckaDebiased()[0][0] - refDeb);
+        double errDebShifted = Math.abs(scored(shifted).ckaDebiased()[0][0] - refDeb);
+        double errDebRaw = Math.abs(scored(raw).ckaDebiased()[0][0] - refDeb);
         System.out.println("outlier dims, |error| plain: first-batch shift " + errShifted + ", zero shift " + errRaw
                 + "; debiased: first-batch shift " + errDebShifted + ", zero shift " + errDebRaw);
         assertTrue(errDebShifted < 1e-12, "debiased shifted " + errDebShifted);
@@ -199,7 +208,7 @@ class CrossLayerCoMomentsTest {
             }
             c.add(a, b);
         }
-        CkaScores s = c.scores();
+        CkaScores s = scored(c);
         System.out.println("independent d=768 n=50: plain " + s.cka()[0][0] + ", debiased " + s.ckaDebiased()[0][0]);
         assertTrue(s.cka()[0][0] > 0.9, "plain " + s.cka()[0][0]);
         assertTrue(Math.abs(s.ckaDebiased()[0][0]) < 0.05, "debiased " + s.ckaDebiased()[0][0]);
@@ -213,12 +222,12 @@ class CrossLayerCoMomentsTest {
         for (Review r : base) {
             c.add(r.a(), r.a());
         }
-        CkaScores s = c.scores();
+        CkaScores s = scored(c);
         for (int i = 0; i < l; i++) {
             assertEquals(1.0, s.cka()[i][i], 1e-12);
             assertEquals(1.0, s.ckaDebiased()[i][i], 1e-12);
             assertEquals(1.0, s.diagonal()[i], 1e-12);
-            assertEquals(i, s.bestMatchB()[i]);
+            assertEquals(i, s.bestSecondMatch()[i]);
         }
     }
 
@@ -241,8 +250,8 @@ class CrossLayerCoMomentsTest {
             plain.add(toDouble(r.a()), toDouble(r.b()));
             rotated.add(transform(r.a(), qa, 3.5), transform(r.b(), qb, 0.01));
         }
-        CkaScores s0 = plain.scores();
-        CkaScores s1 = rotated.scores();
+        CkaScores s0 = scored(plain);
+        CkaScores s1 = scored(rotated);
         for (int i = 0; i < la; i++) {
             for (int j = 0; j < lb; j++) {
                 assertClose(s0.cka()[i][j], s1.cka()[i][j], 1e-9, "plain");
@@ -323,6 +332,7 @@ class CrossLayerCoMomentsTest {
                 }
                 c.add(xa[r], yb[r]);
             }
+            c.flush();
             for (int i = 0; i < la; i++) {
                 for (int j = 0; j < lb; j++) {
                     double[][] x = slice(xa, i * da, da);
@@ -333,7 +343,7 @@ class CrossLayerCoMomentsTest {
                     assertTrue(Math.abs(gram - streamed) <= 1e-10 * scale,
                             "n=" + n + " (" + i + "," + j + "): Gram " + gram + " streamed " + streamed);
                     double cka = OfflineCka.hsic1(x, y) / Math.sqrt(OfflineCka.hsic1(x, x) * OfflineCka.hsic1(y, y));
-                    assertClose(cka, c.scores().ckaDebiased()[i][j], 1e-9, "n=" + n);
+                    assertClose(cka, scored(c).ckaDebiased()[i][j], 1e-9, "n=" + n);
                 }
             }
         }
@@ -394,7 +404,7 @@ class CrossLayerCoMomentsTest {
             for (int r = 0; r < n; r++) {
                 c.add(x[r], y[r]);
             }
-            all[variant] = c.scores();
+            all[variant] = scored(c);
         }
         for (int v = 1; v < 3; v++) {
             // equal up to rounding; a shift far from the mean (variant 2: ~10σ away) costs a few digits
@@ -405,17 +415,46 @@ class CrossLayerCoMomentsTest {
                 all[0].ckaDebiased()[0][0], 1e-10, "streamed vs raw Gram");
     }
 
+    /**
+     * A constant layer fed as float64 values that float32 cannot represent: the shift (the first batch's
+     * mean rounded to float32) leaves a tiny non-zero residual, whose rounding noise used to give plain CKA
+     * 1.6e-18 and debiased 1.1e-9 instead of "undefined". A layer whose spread is at float32's resolution
+     * (relative 1e-7) is not constant and keeps a score.
+     */
+    @Test
+    void aConstantLayerIsUndefinedWithinTheRelativeToleranceAndATinySpreadIsNot() {
+        Random rnd = new Random(41);
+        int d = 4;
+        CrossLayerCoMoments c = new CrossLayerCoMoments(2, d, 1, d, GEMM, 16);
+        for (int r = 0; r < 200; r++) {
+            double[] first = new double[2 * d];
+            double[] second = new double[d];
+            for (int k = 0; k < d; k++) {
+                first[k] = 0.1 + 0.7 * k / 3.0; // layer 0: constant, not float32-representable
+                double v = rnd.nextGaussian();
+                first[d + k] = 1000 + 1e-4 * v; // layer 1: relative spread 1e-7 around 1e3
+                second[k] = v + 0.5 * rnd.nextGaussian();
+            }
+            c.add(first, second);
+        }
+        CkaScores s = scored(c);
+        assertTrue(Double.isNaN(s.cka()[0][0]), "plain CKA of a constant layer: " + s.cka()[0][0]);
+        assertTrue(Double.isNaN(s.ckaDebiased()[0][0]), "debiased CKA of a constant layer: " + s.ckaDebiased()[0][0]);
+        assertTrue(s.cka()[1][0] > 0.3, "tiny spread, plain: " + s.cka()[1][0]);
+        assertTrue(s.ckaDebiased()[1][0] > 0.3, "tiny spread, debiased: " + s.ckaDebiased()[1][0]);
+    }
+
     @Test
     void undefinedBeforeEnoughReviews() {
         CrossLayerCoMoments c = new CrossLayerCoMoments(2, 3, 1, 2, GEMM, 10);
         Random rnd = new Random(19);
-        assertTrue(Double.isNaN(c.scores().cka()[0][0]));
+        assertTrue(Double.isNaN(scored(c).cka()[0][0]));
         for (int r = 1; r <= 5; r++) {
             double[] a = {rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian(),
                     rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian()};
             double[] b = {a[0] + rnd.nextGaussian(), rnd.nextGaussian()};
             c.add(a, b);
-            CkaScores s = c.scores();
+            CkaScores s = scored(c);
             assertEquals(r, s.reviews());
             assertEquals(r < 2, Double.isNaN(s.cka()[0][0]), "plain at n=" + r);
             assertEquals(r < 4, Double.isNaN(s.ckaDebiased()[0][0]), "debiased at n=" + r);
@@ -425,8 +464,8 @@ class CrossLayerCoMomentsTest {
         for (int r = 0; r < 8; r++) {
             k.add(new double[] {1, 2}, new double[] {r, -r * r});
         }
-        assertTrue(Double.isNaN(k.scores().cka()[0][0]));
-        assertTrue(Double.isNaN(k.scores().ckaDebiased()[0][0]));
+        assertTrue(Double.isNaN(scored(k).cka()[0][0]));
+        assertTrue(Double.isNaN(scored(k).ckaDebiased()[0][0]));
     }
 
     @Test
@@ -439,33 +478,47 @@ class CrossLayerCoMomentsTest {
         }
         assertEquals(5, c.pending());
         byte[] bytes = write(c);
-        assertEquals(c.stateSizeBytes(), bytes.length);
-        CrossLayerCoMoments restored = CrossLayerCoMoments.readFrom(
-                new DataInputStream(new ByteArrayInputStream(bytes)), GEMM);
+        assertEquals(CoMomentsCodec.size(c.state()), bytes.length);
+        CrossLayerCoMoments restored = CrossLayerCoMoments.of(CoMomentsCodec.read(
+                new DataInputStream(new ByteArrayInputStream(bytes))), GEMM);
         assertArrayEquals(bytes, write(restored));
         assertEquals(c.reviews(), restored.reviews());
         for (int r = 29; r < reviews.size(); r++) {
             c.add(reviews.get(r).a(), reviews.get(r).b());
             restored.add(reviews.get(r).a(), reviews.get(r).b());
         }
-        CkaScores s0 = c.scores();
-        CkaScores s1 = restored.scores();
+        CkaScores s0 = scored(c);
+        CkaScores s1 = scored(restored);
         for (int i = 0; i < la; i++) {
             assertArrayEquals(s0.cka()[i], s1.cka()[i], 0.0);
             assertArrayEquals(s0.ckaDebiased()[i], s1.ckaDebiased()[i], 0.0);
         }
         assertArrayEquals(write(c), write(restored));
+    }
 
-        byte[] corrupt = bytes.clone();
-        corrupt[corrupt.length / 2] ^= 1;
-        assertThrows(IOException.class, () -> CrossLayerCoMoments.readFrom(
-                new DataInputStream(new ByteArrayInputStream(corrupt)), GEMM));
+    /** Corruption is caught by the snapshot file's one checksum (the section has none of its own). */
+    @Test
+    void aCorruptedCoMomentSnapshotIsDetected(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        CrossLayerCoMoments c = new CrossLayerCoMoments(2, 6, 3, 5, GEMM, 8);
+        for (Review r : data(new Random(23), 29, 2, 6, 3, 5, 1.0)) {
+            c.add(r.a(), r.b());
+        }
+        SnapshotFiles files = new SnapshotFiles(dir, 1);
+        java.nio.file.Path file = files.write(out -> CoMomentsCodec.write(out, c.state())).file();
+        SnapshotFiles.Reader<CrossLayerCoMoments> reader = in -> CrossLayerCoMoments.of(CoMomentsCodec.read(in), GEMM);
+        assertEquals(c.reviews(), files.readLatest(reader).orElseThrow().state().reviews());
+        byte[] corrupt = java.nio.file.Files.readAllBytes(file);
+        corrupt[corrupt.length / 2] ^= 1; // a bit deep inside the accumulators, where no parse check can see it
+        java.nio.file.Files.write(file, corrupt);
+        IOException e = assertThrows(IOException.class, () -> files.readLatest(reader));
+        assertTrue(e.getMessage().contains("checksum"), e.getMessage());
     }
 
     static byte[] write(CrossLayerCoMoments c) throws IOException {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bos)) {
-            c.writeTo(out);
+            CoMomentsCodec.write(out, c.state());
         }
         return bos.toByteArray();
     }
@@ -480,8 +533,8 @@ class CrossLayerCoMomentsTest {
             nat.add(r.a(), r.b());
             jav.add(r.a(), r.b());
         }
-        CkaScores s0 = nat.scores();
-        CkaScores s1 = jav.scores();
+        CkaScores s0 = scored(nat);
+        CkaScores s1 = scored(jav);
         for (int i = 0; i < la; i++) {
             for (int j = 0; j < lb; j++) {
                 assertClose(s0.cka()[i][j], s1.cka()[i][j], 1e-12, "plain");
@@ -496,7 +549,7 @@ class CrossLayerCoMomentsTest {
         CkaScores s = new CkaScores(10, m, m);
         int[] expected = {0, 2, 4, 6, 8, 10, 12};
         for (int i = 0; i < 7; i++) {
-            assertEquals(expected[i], s.alignedLayerB(i));
+            assertEquals(expected[i], s.alignedSecondLayer(i));
         }
     }
 }

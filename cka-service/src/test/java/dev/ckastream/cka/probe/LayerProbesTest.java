@@ -7,16 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+
+import dev.ckastream.cka.snapshot.ProbesCodec;
+import dev.ckastream.contract.Side;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 
 class LayerProbesTest {
 
@@ -64,8 +68,8 @@ class LayerProbesTest {
     }
 
     /** Independent reference: direct Cholesky Newton (LogisticProbeTest) on the split, and accuracy computed here. */
-    static double referenceAccuracy(List<Review> all, int ck, int layer) {
-        int dim = ck == 0 ? DA : DB;
+    static double referenceAccuracy(List<Review> all, Side side, int layer) {
+        int dim = side == Side.FIRST ? DA : DB;
         List<Review> train = new ArrayList<>();
         List<Review> test = new ArrayList<>();
         for (Review r : all) {
@@ -74,7 +78,7 @@ class LayerProbesTest {
         float[][] rows = new float[train.size()][];
         int[] labels = new int[train.size()];
         for (int i = 0; i < rows.length; i++) {
-            rows[i] = ck == 0 ? train.get(i).a : train.get(i).b;
+            rows[i] = side == Side.FIRST ? train.get(i).a : train.get(i).b;
             labels[i] = train.get(i).label;
         }
         double[] mean = new double[dim], scale = new double[dim];
@@ -82,7 +86,7 @@ class LayerProbesTest {
         double[] theta = LogisticProbeTest.directNewton(z, labels, 1.0);
         int correct = 0;
         for (Review r : test) {
-            float[] x = ck == 0 ? r.a : r.b;
+            float[] x = side == Side.FIRST ? r.a : r.b;
             double t = theta[dim];
             for (int j = 0; j < dim; j++) {
                 t += theta[j] * (x[layer * dim + j] - mean[j]) / scale[j];
@@ -120,9 +124,9 @@ class LayerProbesTest {
         }
         ProbeReport r = p.retrain();
         assertFalse(r.fitted());
-        assertNull(r.accuracy(0, 0));
-        assertNull(r.accuracy(1, 1));
-        assertNull(p.solution(0, 0));
+        assertNull(r.accuracy(Side.FIRST, 0));
+        assertNull(r.accuracy(Side.SECOND, 1));
+        assertNull(p.solution(Side.FIRST, 0));
         assertEquals(9, r.trainPositives());
         // one more training positive: fitted and evaluated
         for (;; i++) {
@@ -135,10 +139,10 @@ class LayerProbesTest {
         }
         r = p.retrain();
         assertTrue(r.fitted());
-        assertNotNull(r.accuracy(0, 2));
-        assertNotNull(p.solution(1, 1));
-        assertEquals(LA, r.checkpoints().get(0).size());
-        assertEquals(LB, r.checkpoints().get(1).size());
+        assertNotNull(r.accuracy(Side.FIRST, 2));
+        assertNotNull(p.solution(Side.SECOND, 1));
+        assertEquals(LA, r.sides().get(Side.FIRST).size());
+        assertEquals(LB, r.sides().get(Side.SECOND).size());
     }
 
     @Test
@@ -159,8 +163,8 @@ class LayerProbesTest {
         ProbeReport r = p.retrain();
         assertTrue(r.fitted());
         assertEquals(4, r.testCount());
-        assertNull(r.accuracy(0, 1));
-        assertNotNull(p.solution(0, 1));
+        assertNull(r.accuracy(Side.FIRST, 1));
+        assertNotNull(p.solution(Side.FIRST, 1));
     }
 
     @Test
@@ -175,26 +179,26 @@ class LayerProbesTest {
             p.add(r.id, r.label, r.a, r.b);
         }
         ProbeReport warm = p.retrain(); // warm-started from the 300-review fit
-        for (int ck = 0; ck < 2; ck++) {
-            for (int l = 0; l < (ck == 0 ? LA : LB); l++) {
-                ProbeReport.LayerResult lr = warm.layer(ck, l);
+        for (Side side : Side.values()) {
+            for (int l = 0; l < (side == Side.FIRST ? LA : LB); l++) {
+                ProbeReport.LayerResult lr = warm.layer(side, l);
                 assertTrue(lr.converged(), lr::toString);
-                assertEquals(referenceAccuracy(all, ck, l), lr.accuracy(), 1e-12, "ck " + ck + " layer " + l);
+                assertEquals(referenceAccuracy(all, side, l), lr.accuracy(), 1e-12, "side " + side + " layer " + l);
             }
         }
         // signal grows with the layer index in checkpoint A
-        assertTrue(warm.accuracy(0, 2) > warm.accuracy(0, 0) + 0.1, warm.checkpoints().toString());
+        assertTrue(warm.accuracy(Side.FIRST, 2) > warm.accuracy(Side.FIRST, 0) + 0.1, warm.sides().toString());
         // cold start on the same data
         LayerProbes cold = probes();
         for (Review r : all) {
             cold.add(r.id, r.label, r.a, r.b);
         }
         ProbeReport coldReport = cold.retrain();
-        for (int ck = 0; ck < 2; ck++) {
-            for (int l = 0; l < (ck == 0 ? LA : LB); l++) {
-                assertArrayEquals(cold.solution(ck, l).weights(), p.solution(ck, l).weights(), 1e-7);
-                assertEquals(cold.solution(ck, l).intercept(), p.solution(ck, l).intercept(), 1e-7);
-                assertEquals(coldReport.accuracy(ck, l), warm.accuracy(ck, l));
+        for (Side side : Side.values()) {
+            for (int l = 0; l < (side == Side.FIRST ? LA : LB); l++) {
+                assertArrayEquals(cold.solution(side, l).weights(), p.solution(side, l).weights(), 1e-7);
+                assertEquals(cold.solution(side, l).intercept(), p.solution(side, l).intercept(), 1e-7);
+                assertEquals(coldReport.accuracy(side, l), warm.accuracy(side, l));
             }
         }
         assertEquals(coldReport.trainCount() + coldReport.testCount(), 600);
@@ -232,7 +236,7 @@ class LayerProbesTest {
         assertEquals(p.trainingSet().capacity(false), last.trainCount());
         assertEquals(p.trainingSet().capacity(true), last.testCount());
         assertEquals(4000, last.trainSeen() + last.testSeen());
-        assertTrue(last.accuracy(0, 2) > 0.6);
+        assertTrue(last.accuracy(Side.FIRST, 2) > 0.6);
     }
 
     @Test
@@ -243,14 +247,12 @@ class LayerProbesTest {
             p.add(r.id, r.label, r.a, r.b);
         }
         p.retrain();
-        ByteArrayOutputStream bo = new ByteArrayOutputStream();
-        p.writeTo(new DataOutputStream(bo));
-        LayerProbes back = LayerProbes.readFrom(new DataInputStream(new ByteArrayInputStream(bo.toByteArray())));
-        ByteArrayOutputStream bo2 = new ByteArrayOutputStream();
-        back.writeTo(new DataOutputStream(bo2));
-        assertArrayEquals(bo.toByteArray(), bo2.toByteArray());
+        byte[] bytes = bytes(p);
+        LayerProbes back = LayerProbes.of(ProbesCodec.read(new DataInputStream(new ByteArrayInputStream(bytes))));
+        assertArrayEquals(bytes, bytes(back));
+        assertEquals(p.lastReport(), back.lastReport(), "the last report is part of the state");
         for (int l = 0; l < LA; l++) {
-            assertEquals(p.solution(0, l), back.solution(0, l));
+            assertEquals(p.solution(Side.FIRST, l), back.solution(Side.FIRST, l));
         }
         // both continue identically (same warm starts, same sample)
         for (Review r : all.subList(200, 300)) {
@@ -259,6 +261,11 @@ class LayerProbesTest {
         }
         ProbeReport r1 = p.retrain();
         ProbeReport r2 = back.retrain();
-        assertEquals(r1.checkpoints(), r2.checkpoints());
+        assertEquals(r1.sides(), r2.sides());
+    }
+    private static byte[] bytes(LayerProbes p) throws java.io.IOException {
+        ByteArrayOutputStream bo = new ByteArrayOutputStream();
+        ProbesCodec.write(new DataOutputStream(bo), p.state());
+        return bo.toByteArray();
     }
 }

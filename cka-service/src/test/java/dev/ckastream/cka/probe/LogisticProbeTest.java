@@ -18,6 +18,8 @@ import org.hipparchus.linear.RealMatrix;
 import org.hipparchus.linear.RealVector;
 import org.junit.jupiter.api.Test;
 
+import dev.ckastream.cka.snapshot.ProbesCodec;
+
 class LogisticProbeTest {
 
     // ---------- independent reference implementation (test only) ----------
@@ -312,8 +314,8 @@ class LogisticProbeTest {
         float[][] rows = randomRows(rnd, 100, 2, 7, labels, 1.0);
         LogisticProbe.Solution s = LogisticProbe.fit(rows, 7, 100, 7, labels, 1.0, null);
         ByteArrayOutputStream bo = new ByteArrayOutputStream();
-        s.writeTo(new DataOutputStream(bo));
-        LogisticProbe.Solution back = LogisticProbe.Solution.readFrom(
+        ProbesCodec.writeSolution(new DataOutputStream(bo), s);
+        LogisticProbe.Solution back = ProbesCodec.readSolution(
                 new DataInputStream(new ByteArrayInputStream(bo.toByteArray())));
         assertEquals(s, back);
     }

@@ -20,6 +20,8 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import dev.ckastream.cka.snapshot.ProbesCodec;
+
 class ProbeTrainingSetTest {
 
     static final int LA = 2, DA = 3, LB = 3, DB = 2;
@@ -41,7 +43,7 @@ class ProbeTrainingSetTest {
 
     static byte[] bytes(ProbeTrainingSet s) throws Exception {
         ByteArrayOutputStream bo = new ByteArrayOutputStream();
-        s.writeTo(new DataOutputStream(bo));
+        ProbesCodec.writeTrainingSet(new DataOutputStream(bo), s.state());
         return bo.toByteArray();
     }
 
@@ -91,7 +93,7 @@ class ProbeTrainingSetTest {
         for (ProbeTrainingSet.SplitView v : List.of(snap.train(), snap.test())) {
             for (int i = 0; i < v.n(); i++) {
                 if (v.ids()[i].equals(id)) {
-                    return a ? v.pooledA()[i] : v.pooledB()[i];
+                    return a ? v.pooledFirst()[i] : v.pooledSecond()[i];
                 }
             }
         }
@@ -174,7 +176,7 @@ class ProbeTrainingSetTest {
         assertEquals(1, v.labels()[0]);
         assertEquals(1, v.seen());
         assertEquals(1, v.duplicates());
-        assertArrayEquals(original, v.pooledA()[0]);
+        assertArrayEquals(original, v.pooledFirst()[0]);
         assertThrows(IllegalArgumentException.class, () -> s.add("y", 2, a, b));
         assertThrows(IllegalArgumentException.class, () -> s.add("y", 1, new float[3], b));
     }
@@ -193,7 +195,7 @@ class ProbeTrainingSetTest {
         int[] labelsBefore = before.labels().clone();
         float[][] rowsBefore = new float[before.n()][];
         for (int i = 0; i < before.n(); i++) {
-            rowsBefore[i] = before.pooledA()[i].clone();
+            rowsBefore[i] = before.pooledFirst()[i].clone();
         }
         addAll(s, ids.subList(40, 100));
         ProbeTrainingSet.SplitView after = s.snapshot().train();
@@ -201,8 +203,8 @@ class ProbeTrainingSetTest {
         assertArrayEquals(idsBefore, before.ids());
         assertArrayEquals(labelsBefore, before.labels());
         for (int i = 0; i < before.n(); i++) {
-            assertArrayEquals(rowsBefore[i], before.pooledA()[i]);
-            assertArrayEquals(vec(before.ids()[i], LA * DA, 0), before.pooledA()[i]);
+            assertArrayEquals(rowsBefore[i], before.pooledFirst()[i]);
+            assertArrayEquals(vec(before.ids()[i], LA * DA, 0), before.pooledFirst()[i]);
         }
     }
 
@@ -217,7 +219,7 @@ class ProbeTrainingSetTest {
         addAll(s, ids.subList(0, 120));
         s.add("rt-0-é", 1, vec("q", LA * DA, 0), vec("q", LB * DB, 1)); // a duplicate, counted
         byte[] first = bytes(s);
-        ProbeTrainingSet back = ProbeTrainingSet.readFrom(new DataInputStream(new ByteArrayInputStream(first)));
+        ProbeTrainingSet back = ProbeTrainingSet.of(ProbesCodec.readTrainingSet(new DataInputStream(new ByteArrayInputStream(first))));
         assertArrayEquals(first, bytes(back));
         assertEquals(s.seed(), back.seed());
         assertEquals(s.maxBytes(), back.maxBytes());
@@ -225,6 +227,6 @@ class ProbeTrainingSetTest {
         addAll(back, ids.subList(120, 200));
         assertArrayEquals(bytes(s), bytes(back));
         assertThrows(java.io.IOException.class,
-                () -> ProbeTrainingSet.readFrom(new DataInputStream(new ByteArrayInputStream(new byte[] {1, 2, 3, 4}))));
+                () -> ProbesCodec.readTrainingSet(new DataInputStream(new ByteArrayInputStream(new byte[] {1, 2, 3, 4}))));
     }
 }

@@ -3,6 +3,8 @@ package dev.ckastream.cka.state;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +23,10 @@ import dev.ckastream.cka.contract.PooledHalf;
 import dev.ckastream.cka.join.ReviewJoin;
 import dev.ckastream.cka.math.CkaScores;
 import dev.ckastream.cka.math.GemmEngine;
+import dev.ckastream.cka.probe.LayerProbes;
+import dev.ckastream.cka.probe.ProbeReport;
+import dev.ckastream.cka.snapshot.SnapshotFiles;
+import dev.ckastream.cka.snapshot.StateCodec;
 import dev.ckastream.contract.ActivationRejection;
 import dev.ckastream.contract.InvalidActivation;
 import dev.ckastream.contract.Side;
@@ -43,7 +49,7 @@ class ComparisonSnapshotTest {
         Comparison original = new Comparison(SETTINGS, gemm);
         List<PooledHalf[]> reviews = new ArrayList<>();
         for (int r = 0; r < 40; r++) {
-            reviews.add(new PooledHalf[] { half("r" + r, 0, random), half("r" + r, 1, random) });
+            reviews.add(new PooledHalf[] { half("r" + r, Side.FIRST, random), half("r" + r, Side.SECOND, random) });
         }
         for (int r = 0; r < 25; r++) {
             original.offer(reviews.get(r)[0], 1000);
@@ -74,6 +80,8 @@ class ComparisonSnapshotTest {
                 c.offer(reviews.get(r)[1], 3000);
             }
         }
+        original.flush();
+        restored.flush();
         CkaScores a = original.scores();
         CkaScores b = restored.scores();
         assertEquals(40, b.reviews());
@@ -84,27 +92,110 @@ class ComparisonSnapshotTest {
         assertEquals(0, restored.pending());
     }
 
+    /** Labelled reviews whose labels agree between halves, enough for the probes to fit and report. */
+    private static Comparison withProbeData(Comparison.Settings settings, GemmEngine gemm) throws Exception {
+        Comparison c = new Comparison(settings, gemm);
+        Random random = new Random(5);
+        for (int r = 0; r < 200; r++) {
+            PooledHalf first = half("p" + r, Side.FIRST, random);
+            PooledHalf second = half("p" + r, Side.SECOND, random);
+            second = new PooledHalf(second.reviewId(), Side.SECOND, LAYERS, DIM, 9, first.label(), second.model(),
+                    second.pooled());
+            c.offer(first, 1);
+            c.offer(second, 1);
+        }
+        return c;
+    }
+
+    @Test
+    void theLastProbeReportSurvivesARestart() throws Exception {
+        GemmEngine gemm = GemmEngine.best();
+        Comparison original = withProbeData(SETTINGS, gemm);
+        ProbeReport report = original.probes().retrain();
+        assertTrue(report.fitted());
+        assertNotNull(report.accuracy(Side.SECOND, 1));
+        Comparison restored = roundTrip(original, gemm);
+        assertEquals(report, restored.probes().lastReport());
+        assertEquals(original.probes().solution(Side.FIRST, 0), restored.probes().solution(Side.FIRST, 0));
+    }
+
+    @Test
+    void theConfiguredProbeSettingsWinOverTheSnapshotsAndTheProbesAreRefitted() throws Exception {
+        GemmEngine gemm = GemmEngine.best();
+        Comparison original = withProbeData(SETTINGS, gemm);
+        original.probes().retrain();
+        Comparison.Settings changed = new Comparison.Settings("pretrained", "finetuned", 100, 60_000, 7, 1 << 19, 0.1);
+        Comparison.Restored restored = Comparison.restore(
+                StateCodec.read(new DataInputStream(new ByteArrayInputStream(bytes(original)))), changed, gemm);
+        assertTrue(restored.probeSettingsChange().contains("C 1.0 -> 0.1"), restored.probeSettingsChange());
+        assertTrue(restored.probeSettingsChange().contains("memory bound 1048576 -> 524288"),
+                restored.probeSettingsChange());
+        LayerProbes probes = restored.comparison().probes();
+        assertEquals(0.1, probes.c());
+        assertEquals(1 << 19, probes.trainingSet().maxBytes());
+        assertNull(probes.lastReport(), "the old report describes probes fitted with C = 1");
+        ProbeReport refit = probes.retrain();
+
+        // the same as a comparison configured with C = 0.1 from the start, fed the same reviews
+        Comparison fresh = withProbeData(changed, gemm);
+        ProbeReport expected = fresh.probes().retrain();
+        assertEquals(expected.trainCount(), refit.trainCount());
+        for (Side side : Side.values()) {
+            for (int l = 0; l < LAYERS; l++) {
+                assertArrayEquals(fresh.probes().solution(side, l).weights(), probes.solution(side, l).weights(), 1e-6);
+                assertEquals(expected.accuracy(side, l), refit.accuracy(side, l));
+            }
+        }
+        assertEquals("", Comparison.restore(StateCodec.read(new DataInputStream(new ByteArrayInputStream(
+                bytes(original)))), SETTINGS, gemm).probeSettingsChange(), "unchanged settings: nothing to say");
+    }
+
+    @Test
+    void aSnapshotOfTheEarlierFormatIsRefusedNamingTheFileAndTheFix(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        SnapshotFiles files = new SnapshotFiles(dir, 2);
+        files.write(out -> { // the layout before: magic "CKAS", version 1, then the sections
+            out.writeInt(StateCodec.MAGIC);
+            out.writeInt(1);
+            out.writeInt(0);
+        });
+        SnapshotFiles.Unsupported e = assertThrows(SnapshotFiles.Unsupported.class,
+                () -> files.readLatest(StateCodec::read));
+        assertTrue(e.getMessage().contains("snapshot-000000000001.bin is written in state format 1 by an earlier"),
+                e.getMessage());
+    }
+
     @Test
     void aSnapshotOfAnotherPairIsRefused() throws Exception {
         Comparison other = new Comparison(new Comparison.Settings("a", "b", 10, 10, 4, 1 << 20, 1.0), GemmEngine.best());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        other.writeTo(new DataOutputStream(bytes));
-        IOException e = assertThrows(IOException.class, () -> Comparison.readFrom(
-                new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), SETTINGS, GemmEngine.best()));
+        StateCodec.write(new DataOutputStream(bytes), other.state());
+        Comparison.State read = StateCodec.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Comparison.restore(read, SETTINGS, GemmEngine.best()));
         assertTrue(e.getMessage().contains("compares a with b"), e.getMessage());
     }
 
-    private static Comparison roundTrip(Comparison c, GemmEngine gemm) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        c.writeTo(new DataOutputStream(bytes));
-        return Comparison.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), SETTINGS, gemm);
+    static Comparison roundTrip(Comparison c, Comparison.Settings settings, GemmEngine gemm) throws IOException {
+        return Comparison.restore(StateCodec.read(new DataInputStream(new ByteArrayInputStream(bytes(c)))),
+                settings, gemm).comparison();
     }
 
-    private static PooledHalf half(String id, int side, Random random) {
+    private static Comparison roundTrip(Comparison c, GemmEngine gemm) throws IOException {
+        return roundTrip(c, SETTINGS, gemm);
+    }
+
+    static byte[] bytes(Comparison c) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StateCodec.write(new DataOutputStream(bytes), c.state());
+        return bytes.toByteArray();
+    }
+
+    private static PooledHalf half(String id, Side side, Random random) {
         float[] v = new float[LAYERS * DIM];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (random.nextGaussian() + (i % DIM == 0 ? 50 : 0));
         }
-        return new PooledHalf(id, Side.values()[side], LAYERS, DIM, 9, random.nextInt(2), side == 0 ? "aaaa" : "bbbb", v);
+        return new PooledHalf(id, side, LAYERS, DIM, 9, random.nextInt(2), side == Side.FIRST ? "aaaa" : "bbbb", v);
     }
 }
