@@ -1,7 +1,6 @@
 package dev.ckastream.deploy.feed;
 
 import picocli.CommandLine;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
 import picocli.CommandLine.Help.Ansi.Text;
@@ -9,7 +8,7 @@ import picocli.CommandLine.Help.Column;
 import picocli.CommandLine.Help.TextTable;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.TypeConversionException;
@@ -17,12 +16,15 @@ import picocli.CommandLine.TypeConversionException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Command-line options of {@link ReviewFeeder} ({@code --name value} or {@code --name=value}), parsed by picocli.
- * One group per section of {@code --help}.
+ * Each mixin is one section of {@code --help}, headed by its name. (Not {@code @ArgGroup}s: picocli starts a new
+ * group instance when an option repeats after another of its group, losing the options given before.)
  */
 @Command(name = "feed-reviews",
         synopsisHeading = "",
@@ -49,16 +51,16 @@ final class FeederOptions {
         }
     }
 
-    @ArgGroup(validate = false, heading = "%nSource%n", order = 1)
+    @Mixin(name = "Source")
     Source source = new Source();
 
-    @ArgGroup(validate = false, heading = "%nSelection%n", order = 2)
+    @Mixin(name = "Selection")
     Selection selection = new Selection();
 
-    @ArgGroup(validate = false, heading = "%nKafka%n", order = 3)
+    @Mixin(name = "Kafka")
     Kafka kafka = new Kafka();
 
-    @ArgGroup(validate = false, heading = "%nProgress%n", order = 4)
+    @Mixin(name = "Progress")
     Progress progress = new Progress();
 
     static final class Source {
@@ -194,15 +196,17 @@ final class FeederOptions {
     }
 
     private static CommandLine commandLine(FeederOptions o) {
-        return new CommandLine(o)
-                .setOverwrittenOptionsAllowed(true) // the last --limit etc. wins, as in most tools
+        CommandLine line = new CommandLine(o);
+        line.setOverwrittenOptionsAllowed(true) // the last --limit etc. wins, as in most tools
                 .setAllowOptionsAsOptionParameters(true) // a value option takes the next argument, whatever it is
                 .setStopAtUnmatched(true) // the first bad argument is the one reported
                 .setExpandAtFiles(false) // "@file" is not an argument file but an unknown argument
                 // No positional parameters, so "--" separates nothing and is an unknown option; a process
                 // argument cannot hold NUL, so this delimiter never matches.
-                .setEndOfOptionsDelimiter("\0")
-                .setHelpFactory(SectionHelp::new);
+                .setEndOfOptionsDelimiter("\0");
+        line.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST,
+                FeederOptions::optionSections);
+        return line;
     }
 
     /** One short line naming the option; picocli's own message where none of these applies. */
@@ -356,42 +360,33 @@ final class FeederOptions {
     }
 
     /**
-     * Help with the option list as {@code  --name LABEL} in a 30-character column, descriptions beside it one line
-     * per description element (picocli's default puts long options in a third column and joins with '=').
+     * The option list, one section per mixin: {@code  --name LABEL} in a 30-character column and one line per
+     * description element beside it (picocli's default puts long options in a third column and joins with '=').
      */
-    private static final class SectionHelp extends Help {
-        SectionHelp(CommandLine.Model.CommandSpec spec, ColorScheme scheme) {
-            super(spec, scheme);
-        }
-
-        @Override
-        public Layout createDefaultLayout() {
-            return layout();
-        }
-
-        @Override
-        public Layout createDefaultLayout(List<OptionSpec> options, List<PositionalParamSpec> positionals,
-                                          ColorScheme scheme) {
-            return layout();
-        }
-
-        private Layout layout() {
-            TextTable table = TextTable.forColumns(colorScheme(),
+    private static String optionSections(Help help) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, CommandLine.Model.CommandSpec> section : help.commandSpec().mixins().entrySet()) {
+            TextTable table = TextTable.forColumns(help.colorScheme(),
                     new Column(OPTION_COLUMN, 2, Column.Overflow.SPAN),
                     new Column(HELP_WIDTH - OPTION_COLUMN, 0, Column.Overflow.WRAP));
-            return new Layout(colorScheme(), table, this::renderOption, (param, labels, scheme) -> new Text[0][]);
+            Help.Layout layout = new Help.Layout(help.colorScheme(), table, FeederOptions::renderOption,
+                    (param, labels, scheme) -> new Text[0][]);
+            List<OptionSpec> options = new ArrayList<>(section.getValue().options());
+            options.sort(Comparator.comparingInt(OptionSpec::order));
+            layout.addOptions(options, help.parameterLabelRenderer()); // leaves out hidden ones
+            sb.append(String.format("%n%s%n", section.getKey())).append(layout);
         }
+        return sb.toString();
+    }
 
-        private Text[][] renderOption(OptionSpec option, IParamLabelRenderer labels, ColorScheme scheme) {
-            String names = String.join(", ", option.names())
-                    + (option.arity().max > 0 ? " " + option.paramLabel() : "");
-            String[] description = option.renderedDescription();
-            Text[][] rows = new Text[Math.max(1, description.length)][];
-            for (int i = 0; i < rows.length; i++) {
-                String line = i < description.length ? description[i] : "";
-                rows[i] = new Text[] {scheme.text(i == 0 ? names : ""), scheme.text(line)};
-            }
-            return rows;
+    private static Text[][] renderOption(OptionSpec option, Help.IParamLabelRenderer labels, Help.ColorScheme scheme) {
+        String names = String.join(", ", option.names()) + (option.arity().max > 0 ? " " + option.paramLabel() : "");
+        String[] description = option.renderedDescription();
+        Text[][] rows = new Text[Math.max(1, description.length)][];
+        for (int i = 0; i < rows.length; i++) {
+            String line = i < description.length ? description[i] : "";
+            rows[i] = new Text[] {scheme.text(i == 0 ? names : ""), scheme.text(line)};
         }
+        return rows;
     }
 }
