@@ -1,39 +1,51 @@
 package dev.ckastream.deploy.feed;
 
 import dev.ckastream.contract.Review;
-import java.io.BufferedReader;
+import org.apache.commons.csv.CSVException;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
 import java.io.IOException;
-import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * CSV in the common Kaggle IMDB layout: a header {@code review,sentiment}, values {@code positive}/{@code negative},
- * RFC 4180 quoting (fields in double quotes may hold commas, doubled quotes and line breaks; CRLF or LF).
+ * RFC 4180 quoting (fields in double quotes may hold commas, doubled quotes and line breaks; CRLF or LF), parsed by
+ * Commons CSV.
  * <p>
- * The text column may also be called {@code text}, the label column {@code label} (then 0/1 are accepted too).
- * An {@code id} column, when present, gives the ids; otherwise they are {@code csv-<n>} with n the 1-based data
- * row number (the header is row 0), so they are stable for a given file.
+ * The columns may come in any order. The text column may also be called {@code text}, the label column
+ * {@code label} (then 0/1 are accepted too). An {@code id} column, when present, gives the ids; otherwise they are
+ * {@code csv-<n>} with n the 1-based data row number (the header is row 0), so they are stable for a given file.
+ * Blank lines are skipped; text after a closing quote (invalid in RFC 4180, but written by some exporters) is kept.
  */
 public final class CsvReviewReader extends ReviewReader {
+    private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder()
+            .setIgnoreEmptyLines(false) // skipped here, so that each record's first line is known
+            .setTrailingData(true)
+            .get();
+
     private final Path path;
-    private final Reader in;
+    private final CSVParser parser;
+    private final Iterator<CSVRecord> records;
     private final int textCol;
     private final int labelCol;
     private final int idCol;
     private final int width;
-    private int pending = -2; // one character of look-ahead; -2 = none
-    private long line = 1;    // physical line of the reader position, for messages
-    private long recordLine;  // physical line where the current record started
-    private long row;         // data rows read so far
+    private long recordLine; // physical line where the current record started, for messages
+    private long row;        // data rows read so far
 
     public CsvReviewReader(Path path) throws IOException {
         this.path = path;
-        this.in = new BufferedReader(Files.newBufferedReader(path, StandardCharsets.UTF_8), 1 << 16);
+        this.parser = CSVParser.builder().setReader(Files.newBufferedReader(path, StandardCharsets.UTF_8))
+                .setFormat(FORMAT).get();
+        this.records = parser.iterator();
         try {
             List<String> header = readRecord();
             if (header == null) {
@@ -51,7 +63,7 @@ public final class CsvReviewReader extends ReviewReader {
             }
             width = header.size();
         } catch (RuntimeException | IOException e) {
-            in.close();
+            parser.close();
             throw e;
         }
     }
@@ -102,85 +114,25 @@ public final class CsvReviewReader extends ReviewReader {
         return new ReviewFormatException(path + ": line " + recordLine + " (row " + row + "): " + what);
     }
 
-    private int read() throws IOException {
-        int c;
-        if (pending != -2) {
-            c = pending;
-            pending = -2;
-        } else {
-            c = in.read();
-        }
-        if (c == '\n') {
-            line++;
-        }
-        return c;
-    }
-
-    private void unread(int c) {
-        if (c == '\n') {
-            line--;
-        }
-        pending = c;
-    }
-
-    /** One RFC 4180 record, or {@code null} at end of input. */
-    List<String> readRecord() throws IOException {
-        recordLine = line;
-        int c = read();
-        if (c == -1) {
-            return null;
-        }
-        List<String> fields = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        while (true) {
-            if (c == '"' && field.length() == 0) {
-                // quoted field: up to the closing quote; "" is one quote; commas and newlines are literal
-                while (true) {
-                    c = read();
-                    if (c == -1) {
-                        throw new ReviewFormatException(path + ": line " + recordLine
-                                + ": quoted field never closed (missing \" before end of file)");
-                    }
-                    if (c == '"') {
-                        int d = read();
-                        if (d == '"') {
-                            field.append('"');
-                            continue;
-                        }
-                        c = d;
-                        break;
-                    }
-                    field.append((char) c);
-                }
-                // lenient: text after the closing quote (invalid in RFC 4180) is kept literally
-                while (c != ',' && c != '\n' && c != '\r' && c != -1) {
-                    field.append((char) c);
-                    c = read();
-                }
-            } else {
-                while (c != ',' && c != '\n' && c != '\r' && c != -1) {
-                    field.append((char) c);
-                    c = read();
-                }
+    /** The next record's fields, or {@code null} at end of input. */
+    private List<String> readRecord() throws IOException {
+        recordLine = parser.getCurrentLineNumber() + 1; // the iterator reads a record only when asked
+        try {
+            return records.hasNext() ? records.next().toList() : null;
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof CSVException bad) {
+                // With trailing data allowed and no escape character, Commons CSV's one syntax error is a quoted
+                // field still open at end of file.
+                String what = String.valueOf(bad.getMessage()).contains("EOF reached before encapsulated token")
+                        ? "quoted field never closed (missing \" before end of file)" : bad.getMessage();
+                throw new ReviewFormatException(path + ": line " + recordLine + ": " + what, bad);
             }
-            fields.add(field.toString());
-            field.setLength(0);
-            if (c == ',') {
-                c = read();
-                continue;
-            }
-            if (c == '\r') {
-                int d = read();
-                if (d != '\n' && d != -1) {
-                    unread(d);
-                }
-            }
-            return fields; // \n, \r\n, \r or end of file
+            throw e.getCause();
         }
     }
 
     @Override
     public void close() throws IOException {
-        in.close();
+        parser.close();
     }
 }

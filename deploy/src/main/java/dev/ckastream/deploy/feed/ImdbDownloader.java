@@ -45,10 +45,6 @@ public final class ImdbDownloader {
                 throw new IllegalArgumentException("expected size must be positive");
             }
         }
-
-        public static Settings defaults() {
-            return new Settings(DEFAULT_URL, defaultCacheDir(), DEFAULT_SIZE, DEFAULT_SHA256);
-        }
     }
 
     private final Settings settings;

@@ -26,7 +26,6 @@ public final class ProgressReporter implements AutoCloseable {
     private final Deque<long[]> samples = new ArrayDeque<>(); // {nanoTime, sent, scored or -1}
     private final ScheduledExecutorService timer;
     private volatile boolean waitingForScores;
-    private volatile Long lastScored;
     private int lastLength;
     private boolean closed;
 
@@ -64,16 +63,9 @@ public final class ProgressReporter implements AutoCloseable {
         waitingForScores = true;
     }
 
-    /** The latest scored count read by a tick, or null. */
-    public Long lastScored() {
-        return lastScored;
-    }
-
     synchronized void tick() {
         try {
-            OptionalLong scored = scores == null ? OptionalLong.empty() : scores.scored();
-            lastScored = scored.isPresent() ? scored.getAsLong() : null;
-            print(line(System.nanoTime(), sent.getAsLong(), lastScored), false);
+            print(line(System.nanoTime(), sent.getAsLong(), scored()), false);
         } catch (RuntimeException e) {
             // progress must never break the feed
         }
@@ -85,10 +77,14 @@ public final class ProgressReporter implements AutoCloseable {
         if (timer != null && !closed) {
             closed = true;
             timer.shutdownNow();
-            OptionalLong scored = scores == null ? OptionalLong.empty() : scores.scored();
-            lastScored = scored.isPresent() ? scored.getAsLong() : null;
-            print(line(System.nanoTime(), sent.getAsLong(), lastScored), true);
+            print(line(System.nanoTime(), sent.getAsLong(), scored()), true);
         }
+    }
+
+    /** The scored count from cka-service, or null without --scores-url or when it does not answer. */
+    private Long scored() {
+        OptionalLong scored = scores == null ? OptionalLong.empty() : scores.scored();
+        return scored.isPresent() ? scored.getAsLong() : null;
     }
 
     private void print(String line, boolean last) {

@@ -7,6 +7,7 @@ import org.apache.kafka.common.KafkaException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,14 +77,14 @@ public final class ReviewFeeder {
             err.println("Try 'feed-reviews --help'.");
             return USAGE;
         }
-        if (o.help) {
-            out.print(FeederOptions.help());
+        if (o.help()) {
+            out.print(FeederOptions.usage());
             return OK;
         }
-        ProgressReporter.Mode mode = o.progress != null ? o.progress : ProgressReporter.autoMode();
-        PrintStream info = o.dryRun ? err : out;
+        ProgressReporter.Mode mode = o.progress.mode != null ? o.progress.mode : ProgressReporter.autoMode();
+        PrintStream info = o.progress.dryRun ? err : out;
         try {
-            return feed(o, o.dryRun ? ProgressReporter.Mode.OFF : mode, info);
+            return feed(o, o.progress.dryRun ? ProgressReporter.Mode.OFF : mode, info);
         } catch (DatasetUnavailableException e) {
             err.println("feed-reviews: " + e.getMessage());
             return e.noNetwork() ? NO_NETWORK : DOWNLOAD_FAILED;
@@ -109,45 +110,50 @@ public final class ReviewFeeder {
 
     private int feed(FeederOptions o, ProgressReporter.Mode mode, PrintStream info)
             throws DatasetUnavailableException, IOException, InterruptedException {
-        Path source = o.reviews;
+        Path source = o.source.reviews;
         if (source == null) {
-            ImdbDownloader downloader = new ImdbDownloader(new ImdbDownloader.Settings(o.datasetUrl, o.cacheDir,
-                    o.datasetSize, o.datasetSha256), info, mode == ProgressReporter.Mode.OFF && !o.downloadOnly
+            FeederOptions.Source dataset = o.source;
+            ImdbDownloader downloader = new ImdbDownloader(new ImdbDownloader.Settings(dataset.datasetUrl,
+                    dataset.cacheDir, dataset.datasetSize, dataset.datasetSha256), info,
+                    mode == ProgressReporter.Mode.OFF && !dataset.downloadOnly
                     ? ProgressReporter.Mode.PLAIN : mode);
             source = downloader.ensureDataset();
-            if (o.downloadOnly) {
+            if (dataset.downloadOnly) {
                 out.println(source);
                 return OK;
             }
         }
         ReviewSources.Format format = ReviewSources.detect(source);
 
+        FeederOptions.Kafka kafka = o.kafka;
         Properties props;
         try {
-            props = ProducerSettings.build(o.bootstrapServers, o.producerConfig, o.producerProperties);
+            props = ProducerSettings.build(kafka.bootstrapServers, kafka.producerConfig, kafka.producerProperties);
         } catch (IllegalArgumentException e) {
             err.println("feed-reviews: " + e.getMessage());
             return USAGE;
         }
         ReviewSelection selection;
         try {
-            selection = new ReviewSelection(o.limit, o.balanced, o.shuffle, o.seed);
+            selection = new ReviewSelection(o.selection.limit, o.selection.balanced, o.selection.shuffle,
+                    o.selection.seed);
         } catch (IllegalArgumentException e) {
             err.println("feed-reviews: " + e.getMessage());
             return USAGE;
         }
         Path path = source;
-        if (o.shuffle) {
+        if (o.selection.shuffle) {
             info.println("reading " + path + " to shuffle...");
         }
         try (ReviewSelection.Selected selected = selection.select(() -> ReviewSources.open(path))) {
             Long total = selected.size() != null ? selected.size() : selection.expectedAtMost();
-            if (o.dryRun) {
+            if (o.progress.dryRun) {
                 return dryRun(selected, info);
             }
             String bootstrap = String.valueOf(props.get("bootstrap.servers"));
-            info.println("feeding " + describe(o, path, format, total) + " to topic " + o.topic + " at " + bootstrap);
-            if (o.producerConfig != null || !o.producerProperties.isEmpty()) {
+            info.println("feeding " + describe(o.selection, path, format, total) + " to topic " + kafka.topic
+                    + " at " + bootstrap);
+            if (kafka.producerConfig != null || !kafka.producerProperties.isEmpty()) {
                 info.print("producer settings:\n" + ProducerSettings.describe(props));
             }
             Producer<byte[], byte[]> producer;
@@ -157,9 +163,10 @@ public final class ReviewFeeder {
                 err.println("feed-reviews: cannot create the Kafka producer: " + rootMessage(e));
                 return USAGE;
             }
-            ScoresClient scores = o.scoresUrl == null ? null : new ScoresClient(o.scoresUrl, Duration.ofSeconds(1));
-            ReviewSender sender = new ReviewSender(producer, o.topic, o.maxInFlight,
-                    o.rate == null ? null : new RatePacer(o.rate));
+            URI scoresUrl = o.progress.scoresUrl;
+            ScoresClient scores = scoresUrl == null ? null : new ScoresClient(scoresUrl, Duration.ofSeconds(1));
+            ReviewSender sender = new ReviewSender(producer, kafka.topic, kafka.maxInFlight,
+                    o.selection.rate == null ? null : new RatePacer(o.selection.rate));
             long start = System.nanoTime();
             boolean ok;
             ProgressReporter progress = new ProgressReporter(out, mode, sender::acked, total, scores);
@@ -179,8 +186,8 @@ public final class ReviewFeeder {
                 if (!ok) {
                     progress.close();
                     if (sender.failure() != null) {
-                        err.println("feed-reviews: sending to topic " + o.topic + " at " + bootstrap + " failed after "
-                                + sender.acked() + " reviews: " + rootMessage(sender.failure())
+                        err.println("feed-reviews: sending to topic " + kafka.topic + " at " + bootstrap
+                                + " failed after " + sender.acked() + " reviews: " + rootMessage(sender.failure())
                                 + (sender.failure() instanceof org.apache.kafka.common.errors.TimeoutException
                                 ? " (is a broker running at " + bootstrap + ", and does the topic exist?)" : ""));
                         return KAFKA_FAILED;
@@ -192,12 +199,12 @@ public final class ReviewFeeder {
                 if (sent == 0) {
                     progress.close();
                     err.println("feed-reviews: no reviews selected from " + path
-                            + (o.balanced ? " (--balanced needs reviews labelled 0 and 1)" : ""));
+                            + (o.selection.balanced ? " (--balanced needs reviews labelled 0 and 1)" : ""));
                     return USAGE;
                 }
-                if (o.waitScored) {
+                if (o.progress.waitScored) {
                     progress.waitingForScores();
-                    int code = waitScored(scores, sent, o.waitTimeoutSeconds);
+                    int code = waitScored(scores, sent, o.progress.waitTimeoutSeconds);
                     progress.close();
                     if (code != OK) {
                         return code;
@@ -205,7 +212,7 @@ public final class ReviewFeeder {
                 } else {
                     progress.close();
                 }
-                info.println(String.format(Locale.ROOT, "sent %,d reviews to topic %s in %.1f s", sent, o.topic,
+                info.println(String.format(Locale.ROOT, "sent %,d reviews to topic %s in %.1f s", sent, kafka.topic,
                         (System.nanoTime() - start) / 1e9));
                 return OK;
             } finally {
@@ -239,19 +246,20 @@ public final class ReviewFeeder {
         return n == 0 ? USAGE : OK;
     }
 
-    private static String describe(FeederOptions o, Path path, ReviewSources.Format format, Long total) {
+    private static String describe(FeederOptions.Selection selection, Path path, ReviewSources.Format format,
+                                   Long total) {
         StringBuilder sb = new StringBuilder();
-        sb.append(total == null ? "all" : (o.limit != null && !o.shuffle ? "up to " : "") + total)
+        sb.append(total == null ? "all" : (selection.limit != null && !selection.shuffle ? "up to " : "") + total)
                 .append(" reviews from ").append(path).append(" (").append(format.name().toLowerCase(Locale.ROOT)
                         .replace('_', ' ')).append(')');
-        if (o.balanced) {
+        if (selection.balanced) {
             sb.append(", balanced");
         }
-        if (o.shuffle) {
-            sb.append(", shuffled (seed ").append(o.seed).append(')');
+        if (selection.shuffle) {
+            sb.append(", shuffled (seed ").append(selection.seed).append(')');
         }
-        if (o.rate != null) {
-            sb.append(String.format(Locale.ROOT, ", %.1f/s", o.rate));
+        if (selection.rate != null) {
+            sb.append(String.format(Locale.ROOT, ", %.1f/s", selection.rate));
         }
         return sb.toString();
     }

@@ -36,19 +36,9 @@ public final class ReviewSender {
         this.pacer = pacer;
     }
 
-    /** Reviews handed to the producer. */
-    public long submitted() {
-        return submitted.get();
-    }
-
     /** Reviews the broker acknowledged ("sent"). */
     public long acked() {
         return acked.get();
-    }
-
-    /** Reviews handed to the producer and not yet acknowledged or failed. */
-    public int inFlight() {
-        return maxInFlight - inFlight.availablePermits();
     }
 
     /** The first failure, or null. */

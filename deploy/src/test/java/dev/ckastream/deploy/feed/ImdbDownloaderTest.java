@@ -150,7 +150,9 @@ class ImdbDownloaderTest {
 
     @Test
     void defaultsAreThePublishedArchive() {
-        ImdbDownloader.Settings s = ImdbDownloader.Settings.defaults();
+        FeederOptions.Source feeder = new FeederOptions.Source(); // what the feeder downloads without options
+        ImdbDownloader.Settings s = new ImdbDownloader.Settings(feeder.datasetUrl, feeder.cacheDir,
+                feeder.datasetSize, feeder.datasetSha256);
         assertEquals("https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz", s.url().toString());
         assertEquals(84_125_825L, s.expectedSize());
         assertEquals("c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe", s.sha256());

@@ -95,6 +95,47 @@ class ReviewReadersTest {
     }
 
     @Test
+    void csvRfc4180EdgeCasesWithLabelColumnFirst() throws IOException {
+        Path p = tmp.resolve("edge.csv");
+        Files.writeString(p, "sentiment,review\r\n"
+                + "negative,\"\"\"\"\r\n"                       // only a doubled quote
+                + "positive,\"a,\r\nb,\"\"c\"\"\"\r\n"           // comma, CRLF and quotes inside quotes
+                + "0,  spaced  \r\n"                             // unquoted spaces are kept
+                + "1,\r\n"                                       // empty unquoted text
+                + "neg,\"kept\" after quote\r\n"                // trailing data after the closing quote
+                + "pos,\"\"\r\n", StandardCharsets.UTF_8);        // empty quoted text
+        assertEquals(List.of(
+                new Review("csv-1", "\"", 0),
+                new Review("csv-2", "a,\r\nb,\"c\"", 1),
+                new Review("csv-3", "  spaced  ", 0),
+                new Review("csv-4", "", 1),
+                new Review("csv-5", "kept after quote", 0),
+                new Review("csv-6", "", 1)), Fixtures.readAll(p));
+
+        Path headerOnly = Files.writeString(tmp.resolve("h.csv"), "review,sentiment\r\n");
+        assertEquals(List.of(), Fixtures.readAll(headerOnly));
+        Path empty = Files.writeString(tmp.resolve("e.csv"), "");
+        ReviewFormatException e = assertThrows(ReviewFormatException.class, () -> Fixtures.readAll(empty));
+        assertTrue(e.getMessage().contains("empty CSV file"), e.getMessage());
+    }
+
+    @Test
+    void csvErrorLinesCountPhysicalLines() throws IOException {
+        Path p = Files.writeString(tmp.resolve("l.csv"), "review,sentiment\n"
+                + "\"three\nline\nreview\",positive\n"  // lines 2-4
+                + "\n"                                   // line 5, blank
+                + "too few fields\n");                   // line 6, row 2
+        ReviewFormatException e = assertThrows(ReviewFormatException.class, () -> Fixtures.readAll(p));
+        assertTrue(e.getMessage().endsWith("l.csv: line 6 (row 2): expected 2 fields, found 1"), e.getMessage());
+
+        Path open = Files.writeString(tmp.resolve("o.csv"), "review,sentiment\r\nok,positive\r\n"
+                + "\"a,\"\"b\"\"\r\nstill open,negative\r\n");
+        e = assertThrows(ReviewFormatException.class, () -> Fixtures.readAll(open));
+        assertTrue(e.getMessage().endsWith("o.csv: line 3: quoted field never closed (missing \" before end of file)"),
+                e.getMessage());
+    }
+
+    @Test
     void csvErrors() throws IOException {
         Path unterminated = tmp.resolve("u.csv");
         Files.writeString(unterminated, "review,sentiment\nok,positive\n\"never closed,negative\n");
