@@ -47,9 +47,9 @@ public class Checkpoints {
                 CheckpointFiles.readModel(checkpoint.model()), settings);
         int maxTokens = Math.min(config.maxTokens(), model.maxPositions());
         ReviewTokenizer tokenizer = ReviewTokenizer.load(CheckpointFiles.tokenizerPath(checkpoint.tokenizer()), maxTokens);
-        LOG.infof("checkpoint %s: %s (model %s), %d layers x %d, max %d tokens, execution provider %s%s -> topic %s (%d ms)",
+        LOG.infof("checkpoint %s: %s (model %s), %d layers x %d, max %d tokens, execution provider %s%s, self-check: %s -> topic %s (%d ms)",
                 checkpoint.name(), checkpoint.model(), model.fingerprint(), model.layers(), model.dim(), maxTokens,
-                model.executionProvider(), model.providerNote().isEmpty() ? "" : " (" + model.providerNote() + ")",
+                model.executionProvider(), model.providerNote().isEmpty() ? "" : " (" + model.providerNote() + ")", model.selfCheck(),
                 Topics.activations(checkpoint.name()),
                 (System.nanoTime() - started) / 1_000_000);
         return new Checkpoint(checkpoint.name(), tokenizer, model);

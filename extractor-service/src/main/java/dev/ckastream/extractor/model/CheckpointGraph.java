@@ -5,15 +5,19 @@ import dev.ckastream.extractor.onnx.OnnxGraph;
 import dev.ckastream.extractor.onnx.OnnxGraph.Initializer;
 import dev.ckastream.extractor.onnx.OnnxGraph.ValueInfo;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * A checkpoint's original graph as the loader understands it: which tensors are its layer taps (explicit names,
  * or the embedding LayerNorm and each block's last LayerNorm), its position limit, and whether its quantization
- * couples the reviews of a batch. Reading it rejects, with a message naming the checkpoint, graphs whose inputs or
- * LayerNorm structure the extractor does not understand.
+ * couples the reviews of a batch, and, for a classifier export (no output that can be the last hidden state), the
+ * classification head the self-check follows instead. Reading it rejects, with a message naming the checkpoint,
+ * graphs whose inputs, LayerNorm structure or head the extractor does not understand.
  *
  * @param graph         the parsed original model (holds its bytes; not kept after load)
  * @param taps          the tap tensors in the original graph, layer 0 first
@@ -21,10 +25,14 @@ import java.util.Set;
  * @param batchCoupled  true for dynamically quantized graphs (DynamicQuantizeLinear / DynamicQuantizeMatMul):
  *                      they compute one quantization scale per activation tensor, i.e. over the whole batch
  *                      including padding, so a review's output would depend on its batch mates
+ * @param classifierHead empty if some output may be the last hidden state (rank 3 or no declared shape: a
+ *                       feature-extraction export); else the head that computes the classifier's output
  */
-record CheckpointGraph(OnnxGraph graph, List<String> taps, int maxPositions, boolean batchCoupled) {
+record CheckpointGraph(OnnxGraph graph, List<String> taps, int maxPositions, boolean batchCoupled,
+                       Optional<ClassifierHead> classifierHead) {
 
     static final int DEFAULT_MAX_POSITIONS = 512;
+    private static final String LOGITS = "logits";
 
     /**
      * Parses and checks a checkpoint's ONNX bytes.
@@ -43,7 +51,31 @@ record CheckpointGraph(OnnxGraph graph, List<String> taps, int maxPositions, boo
         checkInputs(checkpoint, graph);
         boolean batchCoupled = graph.nodes().stream().anyMatch(n -> n.opType().equals("DynamicQuantizeLinear")
                 || n.opType().equals("DynamicQuantizeMatMul"));
-        return new CheckpointGraph(graph, List.copyOf(taps), maxPositions(graph), batchCoupled);
+        return new CheckpointGraph(graph, List.copyOf(taps), maxPositions(graph), batchCoupled,
+                classifierHead(checkpoint, graph));
+    }
+
+    /**
+     * The head of a classifier export: traced from {@code logits} first, then from each other output; empty when
+     * an output may be the last hidden state, so that feature-extraction exports keep their check.
+     */
+    private static Optional<ClassifierHead> classifierHead(String name, OnnxGraph graph) {
+        if (graph.outputs().stream().anyMatch(o -> o.dims() == null || o.dims().size() == 3)) {
+            return Optional.empty();
+        }
+        List<ValueInfo> outputs = new ArrayList<>(graph.outputs());
+        outputs.sort(Comparator.comparing(o -> !o.name().equals(LOGITS)));
+        List<String> reasons = new ArrayList<>();
+        for (ValueInfo out : outputs) {
+            try {
+                return Optional.of(ClassifierHead.trace(graph, out.name()));
+            } catch (IllegalArgumentException e) {
+                reasons.add("'" + out.name() + "': " + e.getMessage());
+            }
+        }
+        throw new ModelLoadException("checkpoint '" + name + "': no model output has the last hidden state's shape"
+                + " [batch, sequence, dim] and none is a sequence-classification head over one position ("
+                + String.join("; ", reasons) + "); export the checkpoint with optimum-cli's --task feature-extraction");
     }
 
     private static List<String> findTaps(String name, OnnxGraph graph, List<String> explicit) {

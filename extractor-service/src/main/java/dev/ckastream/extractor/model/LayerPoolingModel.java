@@ -37,6 +37,7 @@ public final class LayerPoolingModel implements AutoCloseable {
     private final int maxPositions;
     private final boolean perReview;
     private final String lastHiddenStateOutput;
+    private final String selfCheck;
     private final String fingerprint;
 
     private LayerPoolingModel(String checkpointName, PoolingSession session, CheckpointGraph graph,
@@ -49,6 +50,7 @@ public final class LayerPoolingModel implements AutoCloseable {
         this.maxPositions = graph.maxPositions();
         this.perReview = graph.batchCoupled();
         this.lastHiddenStateOutput = check.lastHiddenState();
+        this.selfCheck = check.description();
         this.fingerprint = fingerprint;
     }
 
@@ -65,7 +67,8 @@ public final class LayerPoolingModel implements AutoCloseable {
         }
         String fingerprint = fingerprint(onnxModel);
         CheckpointGraph graph = CheckpointGraph.read(checkpointName, onnxModel, settings.tapNames());
-        byte[] rewritten = PoolingRewrite.apply(checkpointName, graph.graph(), graph.taps());
+        byte[] rewritten = PoolingRewrite.apply(checkpointName, graph.graph(), graph.taps(),
+                LoadSelfCheck.checkedTensors(graph));
         PoolingSession session = PoolingSession.open(checkpointName, rewritten, settings, graph.taps());
         try {
             LoadSelfCheck.Passed check = LoadSelfCheck.run(checkpointName, session, graph);
@@ -177,9 +180,18 @@ public final class LayerPoolingModel implements AutoCloseable {
         return tapTensors;
     }
 
-    /** The model output the last tap was checked against at load. */
+    /** The model output the last tap was checked against at load; empty for a classifier export (see {@link #selfCheck}). */
     public String lastHiddenStateOutput() {
         return lastHiddenStateOutput;
+    }
+
+    /**
+     * Which start-up check of the last tap ran and what it compared, for the start-up line: against the model's
+     * last hidden state output (feature-extraction export), or against the input of the classification head
+     * (classifier export with only {@code logits}).
+     */
+    public String selfCheck() {
+        return selfCheck;
     }
 
     /** True if {@link #pool} runs each review on its own (dynamically quantized models, see {@link CheckpointGraph}). */

@@ -8,7 +8,9 @@ import ai.onnxruntime.OrtSession;
 import dev.ckastream.extractor.onnx.OnnxGraph.ValueInfo;
 import dev.ckastream.extractor.tokenize.TokenizedReview;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -17,9 +19,14 @@ import static dev.ckastream.extractor.model.CheckpointGraph.abbreviate;
 
 /**
  * The start-up self-check of a rewritten checkpoint: one run on a two-review sample (of different lengths, so
- * that padding is exercised) must show taps of shape [batch, sequence, dim] with one width, a last tap equal to
- * the model's own last hidden state, and each pooled layer equal to the masked mean of its raw tap computed in
+ * that padding is exercised) must show taps of shape [batch, sequence, dim] with one width, a last tap that is
+ * the encoder's last hidden state, and each pooled layer equal to the masked mean of its raw tap computed in
  * Java. Anything else is a {@link ModelLoadException} naming the checkpoint and what differs.
+ *
+ * <p>Which last-tap check runs depends on the export. A feature-extraction export: the last tap must equal the
+ * model's own last hidden state output. A classifier export (only {@code logits}, see {@link ClassifierHead}):
+ * the head must read its position from the last tap (structurally, in the graph) and the position it reads
+ * must equal the last tap at position 0 (numerically, from the head's input exposed by the rewrite).
  */
 final class LoadSelfCheck {
 
@@ -30,17 +37,34 @@ final class LoadSelfCheck {
      * What the check established.
      *
      * @param dim             width of every tap
-     * @param lastHiddenState the model output the last tap was checked against
+     * @param lastHiddenState the model output the last tap was checked against; empty for a classifier export
+     * @param description     which check ran and what it compared, for the start-up line
      */
-    record Passed(int dim, String lastHiddenState) {
+    record Passed(int dim, String lastHiddenState, String description) {
     }
 
     private LoadSelfCheck() {
     }
 
+    /** The tensors the rewrite must expose for {@link #run} besides the taps (a classifier head's input). */
+    static List<String> checkedTensors(CheckpointGraph graph) {
+        return graph.classifierHead().map(h -> List.of(h.position())).orElse(List.of());
+    }
+
     static Passed run(String checkpoint, PoolingSession session, CheckpointGraph graph) throws OrtException {
         List<String> tapTensors = graph.taps();
         int layers = tapTensors.size();
+        String where = "checkpoint '" + checkpoint + "'";
+        ClassifierHead head = graph.classifierHead().orElse(null);
+        if (head != null) {
+            String lastTap = ClassifierHead.withoutIdentities(graph.graph(), tapTensors.get(layers - 1));
+            if (!head.hiddenState().equals(lastTap)) {
+                throw new ModelLoadException(where + ": classifier export, but its head (" + head.describe()
+                        + ") reads its position from '" + head.hiddenState() + "', not from the last tap '" + lastTap
+                        + "'; found " + layers + " taps " + abbreviate(tapTensors)
+                        + "; name the tap tensors in the configuration, or export with --task feature-extraction");
+            }
+        }
         List<TokenizedReview> sample = sample(graph.vocabularySize());
         int longest = sample.get(0).tokens();
         Set<String> requested = new LinkedHashSet<>();
@@ -51,7 +75,10 @@ final class LoadSelfCheck {
         for (ValueInfo out : graph.graph().outputs()) {
             requested.add(out.name());
         }
-        String where = "checkpoint '" + checkpoint + "'";
+        List<String> checked = checkedTensors(graph);
+        for (int i = 0; i < checked.size(); i++) {
+            requested.add(PoolingRewrite.checkOutput(i));
+        }
         try (OrtSession.Result result = session.run(sample, requested)) {
             float[][][][] taps = new float[layers][][][];
             int d = -1;
@@ -69,36 +96,9 @@ final class LoadSelfCheck {
                 }
                 d = dk;
             }
-            // The model's own last hidden state: prefer an output named last_hidden_state, else the first
-            // original output of the same [batch, sequence, dim] shape.
-            String lastHidden = null;
-            float[][][] lastHiddenValues = null;
-            List<ValueInfo> outs = new ArrayList<>(graph.graph().outputs());
-            outs.sort((x, y) -> Boolean.compare(!x.name().equals(LAST_HIDDEN_STATE), !y.name().equals(LAST_HIDDEN_STATE)));
-            for (ValueInfo out : outs) {
-                OnnxValue v = result.get(out.name()).orElse(null);
-                if (v instanceof OnnxTensor t && t.getInfo().getShape().length == 3
-                        && (t.getInfo().type == OnnxJavaType.FLOAT || t.getInfo().type == OnnxJavaType.FLOAT16
-                        || t.getInfo().type == OnnxJavaType.BFLOAT16)) {
-                    long[] s = t.getInfo().getShape();
-                    if (s[0] == 2 && s[1] == longest && s[2] == d) {
-                        lastHidden = out.name();
-                        lastHiddenValues = PoolingSession.rank3(t, where + " output " + out.name());
-                        break;
-                    }
-                }
-            }
-            if (lastHidden == null) {
-                throw new ModelLoadException(where + ": no model output has the last hidden state's shape [batch, "
-                        + "sequence, " + d + "] to check the last tap against (outputs: "
-                        + graph.graph().outputs().stream().map(ValueInfo::name).toList() + ")");
-            }
-            double diff = maxAbsDiff(taps[layers - 1], lastHiddenValues, sample);
-            if (!(diff <= TOLERANCE)) {
-                throw new ModelLoadException(where + ": the last tap '" + tapTensors.get(layers - 1) + "' is not the"
-                        + " model's last hidden state '" + lastHidden + "' (max abs difference " + diff + "); found "
-                        + layers + " taps " + abbreviate(tapTensors));
-            }
+            Passed passed = head == null
+                    ? lastHiddenStateCheck(where, result, graph, taps, d, sample)
+                    : classifierHeadCheck(where, result, head, tapTensors, taps, d);
             float[][][] pooled = PoolingSession.rank3(result.get(PoolingRewrite.POOLED).orElseThrow(), where + " pooled output");
             for (int k = 0; k < layers; k++) {
                 for (int r = 0; r < sample.size(); r++) {
@@ -117,8 +117,84 @@ final class LoadSelfCheck {
                     }
                 }
             }
-            return new Passed(d, lastHidden);
+            return passed;
         }
+    }
+
+    /**
+     * Feature-extraction export: the last tap equals the model's own last hidden state (an output named
+     * last_hidden_state, else the first original output of the same [batch, sequence, dim] shape).
+     */
+    private static Passed lastHiddenStateCheck(String where, OrtSession.Result result, CheckpointGraph graph,
+                                               float[][][][] taps, int d, List<TokenizedReview> sample) throws OrtException {
+        List<String> tapTensors = graph.taps();
+        int layers = tapTensors.size();
+        int longest = sample.get(0).tokens();
+        String lastHidden = null;
+        float[][][] lastHiddenValues = null;
+        List<ValueInfo> outs = new ArrayList<>(graph.graph().outputs());
+        outs.sort((x, y) -> Boolean.compare(!x.name().equals(LAST_HIDDEN_STATE), !y.name().equals(LAST_HIDDEN_STATE)));
+        for (ValueInfo out : outs) {
+            OnnxValue v = result.get(out.name()).orElse(null);
+            if (v instanceof OnnxTensor t && t.getInfo().getShape().length == 3
+                    && (t.getInfo().type == OnnxJavaType.FLOAT || t.getInfo().type == OnnxJavaType.FLOAT16
+                    || t.getInfo().type == OnnxJavaType.BFLOAT16)) {
+                long[] s = t.getInfo().getShape();
+                if (s[0] == 2 && s[1] == longest && s[2] == d) {
+                    lastHidden = out.name();
+                    lastHiddenValues = PoolingSession.rank3(t, where + " output " + out.name());
+                    break;
+                }
+            }
+        }
+        if (lastHidden == null) {
+            throw new ModelLoadException(where + ": no model output has the last hidden state's shape [batch, "
+                    + "sequence, " + d + "] to check the last tap against (outputs: "
+                    + graph.graph().outputs().stream().map(ValueInfo::name).toList() + ")");
+        }
+        double diff = maxAbsDiff(taps[layers - 1], lastHiddenValues, sample);
+        if (!(diff <= TOLERANCE)) {
+            throw new ModelLoadException(where + ": the last tap '" + tapTensors.get(layers - 1) + "' is not the"
+                    + " model's last hidden state '" + lastHidden + "' (max abs difference " + diff + "); found "
+                    + layers + " taps " + abbreviate(tapTensors));
+        }
+        return new Passed(d, lastHidden, "last tap = model output '" + lastHidden + "' (max abs difference " + diff + ")");
+    }
+
+    /**
+     * Classifier export: the position the head reads (its input, exposed by the rewrite) equals the last tap at
+     * position 0 ([CLS]) for every review of the sample.
+     */
+    private static Passed classifierHeadCheck(String where, OrtSession.Result result, ClassifierHead head,
+                                              List<String> tapTensors, float[][][][] taps, int d) throws OrtException {
+        int last = tapTensors.size() - 1;
+        OnnxValue v = result.get(PoolingRewrite.checkOutput(0)).orElseThrow();
+        if (!(v instanceof OnnxTensor t) || t.getFloatBuffer() == null) {
+            throw new ModelLoadException(where + ": the classifier head's input '" + head.position() + "' is not a float tensor");
+        }
+        long[] s = t.getInfo().getShape();
+        long perReview = 1;
+        for (int i = 1; i < s.length; i++) {
+            perReview *= s[i];
+        }
+        if (s.length < 2 || s[0] != taps[last].length || perReview != d) {
+            throw new ModelLoadException(where + ": the classifier head's input '" + head.position() + "' has shape "
+                    + Arrays.toString(s) + ", expected [batch, " + d + "] (one position of the last tap)");
+        }
+        FloatBuffer fb = t.getFloatBuffer();
+        double diff = 0;
+        for (int r = 0; r < s[0]; r++) {
+            for (int j = 0; j < d; j++) {
+                double dd = Math.abs((double) fb.get() - taps[last][r][0][j]);
+                diff = Double.isNaN(dd) || Double.isNaN(diff) ? Double.NaN : Math.max(diff, dd);
+            }
+        }
+        if (!(diff <= TOLERANCE)) {
+            throw new ModelLoadException(where + ": the classifier head (" + head.describe() + ") does not read position"
+                    + " 0 of the last tap '" + tapTensors.get(last) + "' (max abs difference " + diff + ")");
+        }
+        return new Passed(d, "", "classifier export: last tap '" + tapTensors.get(last) + "' at position 0 = input of "
+                + head.describe() + " (max abs difference " + diff + ")");
     }
 
     /** Two reviews of 6 and 3 tokens (BERT-vocabulary ids, folded into a smaller vocabulary if the graph has one). */

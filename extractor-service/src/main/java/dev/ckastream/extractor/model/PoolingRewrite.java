@@ -18,7 +18,8 @@ import static dev.ckastream.extractor.onnx.OnnxGraph.GRAPH_OUTPUT;
  * input {@value #POOL_WEIGHTS} [batch, 1, seq] is added (attention mask / number of real tokens, see
  * {@link BatchTensors}); per tap {@code MatMul(pool_weights, tap)} → [batch, 1, dim] is the layer's masked mean,
  * and the layers are concatenated on axis 1 into the output {@value #POOLED} [batch, layers, dim]. The
- * original nodes, inputs and outputs are left as they are, so the model's own outputs stay available.
+ * original nodes, inputs and outputs are left as they are, so the model's own outputs stay available. Tensors the
+ * self-check compares against a tap (a classifier head's input) can be exposed too, as {@code ckastream_check_<i>}.
  */
 public final class PoolingRewrite {
 
@@ -26,6 +27,7 @@ public final class PoolingRewrite {
     static final String POOLED = "ckastream_layers";
     private static final String TAP_PREFIX = "ckastream_tap_";
     private static final String POOLED_PREFIX = "ckastream_pooled_";
+    private static final String CHECK_PREFIX = "ckastream_check_";
 
     private PoolingRewrite() {
     }
@@ -36,10 +38,21 @@ public final class PoolingRewrite {
      * @throws ModelLoadException naming the checkpoint if the graph already uses one of the added names
      */
     public static byte[] apply(String checkpoint, OnnxGraph graph, List<String> taps) {
+        return apply(checkpoint, graph, taps, List.of());
+    }
+
+    /**
+     * As {@link #apply(String, OnnxGraph, List)}, also exposing each of {@code checked} (cast to float) as output
+     * {@link #checkOutput}{@code (i)}.
+     */
+    static byte[] apply(String checkpoint, OnnxGraph graph, List<String> taps, List<String> checked) {
         List<String> added = new ArrayList<>(List.of(POOL_WEIGHTS, POOLED));
         for (int k = 0; k < taps.size(); k++) {
             added.add(tapOutput(k));
             added.add(POOLED_PREFIX + k);
+        }
+        for (int i = 0; i < checked.size(); i++) {
+            added.add(checkOutput(i));
         }
         for (String a : added) {
             if (graph.hasTensor(a)) {
@@ -66,11 +79,21 @@ public final class PoolingRewrite {
         for (int k = 0; k < taps.size(); k++) {
             fields.message(GRAPH_OUTPUT, OnnxProtos.tensorValueInfo(tapOutput(k), FLOAT, null));
         }
+        for (int i = 0; i < checked.size(); i++) {
+            fields.message(GRAPH_NODE, OnnxProtos.node("ckastream_check_cast_" + i, "Cast", "", List.of(checked.get(i)),
+                    List.of(checkOutput(i)), OnnxProtos.intAttribute("to", FLOAT)));
+            fields.message(GRAPH_OUTPUT, OnnxProtos.tensorValueInfo(checkOutput(i), FLOAT, null));
+        }
         return graph.withAppendedGraphFields(fields.toByteArray());
     }
 
     /** The output holding tap {@code k} (cast to float, unpooled). */
     static String tapOutput(int k) {
         return TAP_PREFIX + k;
+    }
+
+    /** The output exposing checked tensor {@code i} (cast to float). */
+    static String checkOutput(int i) {
+        return CHECK_PREFIX + i;
     }
 }

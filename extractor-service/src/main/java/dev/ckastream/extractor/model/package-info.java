@@ -5,13 +5,17 @@
  *   <li>{@link dev.ckastream.extractor.model.LayerPoolingModel}: one checkpoint, loaded and self-checked; one run
  *       yields every layer's masked-mean vector per review ([batch, layers, dim]).</li>
  *   <li>{@link dev.ckastream.extractor.model.CheckpointGraph}: the original graph as the loader reads it (layer
- *       taps, inputs, position limit, batch coupling by dynamic quantization).</li>
+ *       taps, inputs, position limit, batch coupling by dynamic quantization, classifier head).</li>
  *   <li>{@link dev.ckastream.extractor.model.PoolingRewrite}: the in-memory graph rewrite that exposes the taps
  *       and adds the masked-mean pooling.</li>
  *   <li>{@link dev.ckastream.extractor.model.PoolingSession}: the one ONNX Runtime session of the rewritten
  *       graph, on CPU or CUDA.</li>
  *   <li>{@link dev.ckastream.extractor.model.BatchTensors}: a batch's padded input tensors and pooling weights.</li>
- *   <li>{@link dev.ckastream.extractor.model.LoadSelfCheck}: the start-up check of taps and pooling.</li>
+ *   <li>{@link dev.ckastream.extractor.model.ClassifierHead}: the classification head of a classifier export (only
+ *       {@code logits} out), traced back to the position it reads.</li>
+ *   <li>{@link dev.ckastream.extractor.model.LoadSelfCheck}: the start-up check of taps and pooling; the last tap
+ *       is checked against the model's last hidden state output, or, in a classifier export, against the input
+ *       of its head.</li>
  *   <li>{@link dev.ckastream.extractor.model.CheckpointFiles} resolves {@code classpath:} or filesystem locations.</li>
  * </ul>
  *

@@ -62,9 +62,19 @@ public final class OnnxGraph {
     public static final int FLOAT = 1;
     public static final int INT64 = 7;
 
-    public record Node(int index, String name, String opType, String domain, List<String> inputs, List<String> outputs) {
+    /**
+     * A node; {@code intAttributes} holds its attributes of type INT (e.g. Gather's {@code axis}, Gemm's
+     * {@code transB}), the only ones the loader reads.
+     */
+    public record Node(int index, String name, String opType, String domain, List<String> inputs, List<String> outputs,
+                       Map<String, Long> intAttributes) {
         public String input(int i) {
             return i < inputs.size() ? inputs.get(i) : "";
+        }
+
+        /** The INT attribute {@code name}, or {@code absent} if the node does not set it. */
+        public long intAttribute(String name, long absent) {
+            return intAttributes.getOrDefault(name, absent);
         }
 
         /** True for the default ONNX domain ("" or "ai.onnx"). */
@@ -166,6 +176,7 @@ public final class OnnxGraph {
         String name = "";
         String op = "";
         String domain = "";
+        Map<String, Long> ints = new LinkedHashMap<>();
         for (Field n : f.message()) {
             switch (n.number()) {
                 case NODE_INPUT -> in.add(n.string());
@@ -173,11 +184,32 @@ public final class OnnxGraph {
                 case NODE_NAME -> name = n.string();
                 case NODE_OP_TYPE -> op = n.string();
                 case NODE_DOMAIN -> domain = n.string();
+                case NODE_ATTRIBUTE -> readIntAttribute(n, ints);
                 default -> {
                 }
             }
         }
-        return new Node(index, name, op, domain, List.copyOf(in), List.copyOf(out));
+        return new Node(index, name, op, domain, List.copyOf(in), List.copyOf(out), Collections.unmodifiableMap(ints));
+    }
+
+    /** Adds an AttributeProto of type INT to {@code ints}; other attribute types are skipped. */
+    private static void readIntAttribute(Field attribute, Map<String, Long> ints) {
+        String name = null;
+        Long value = null;
+        long type = 0;
+        for (Field a : attribute.message()) {
+            switch (a.number()) {
+                case ATTR_NAME -> name = a.string();
+                case ATTR_I -> value = a.varint();
+                case ATTR_TYPE -> type = a.varint();
+                default -> {
+                }
+            }
+        }
+        // a proto3 writer leaves out i = 0; a writer predating AttributeProto.type leaves out the type
+        if (name != null && (type == ATTR_TYPE_INT || (type == 0 && value != null))) {
+            ints.put(name, value == null ? 0L : value);
+        }
     }
 
     private static ValueInfo readValueInfo(Field f) {
