@@ -133,8 +133,8 @@ public class ScoreBoard {
         Double[][] debiased = s.scores == null ? new Double[0][] : boxed(s.scores.ckaDebiased());
         List<String> layerStatus = s.scores == null ? List.of() : status.of(s.scores.diagonal());
         return new ScoreReport(ContractVersion.CURRENT, List.of(config.first(), config.second()), s.reviews,
-                s.labeled, layers, cka, debiased, probe(s.probes, s.scores), layerStatus, s.pending, s.deadLetters, rate,
-                Instant.now().toString());
+                s.labeled, layers, cka, debiased, probe(s.probes, s.scores), layerStatus, null, List.of(), Map.of(),
+                false, null, s.pending, s.deadLetters, rate, Instant.now().toString());
     }
 
     private Map<String, Object> probe(LayerProbes probes, CkaScores scores) {
