@@ -1,17 +1,11 @@
 package dev.ckastream.cka.listener;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
@@ -48,19 +42,9 @@ public class ActivationDeadLetters {
         metrics.deadLetter(reason.code());
         String error = DeadLetterHeaders.error(reason.code(), detail);
         LOG.debugf("dead letter from %s: %s", sourceTopic, error);
-        List<Header> headers = new ArrayList<>();
-        if (original != null) {
-            for (Header h : original) {
-                if (!h.key().equals(DeadLetterHeaders.ERROR) && !h.key().equals(DeadLetterHeaders.ERROR_REASON)) {
-                    headers.add(h);
-                }
-            }
-        }
-        headers.add(new RecordHeader(DeadLetterHeaders.ERROR, error.getBytes(StandardCharsets.UTF_8)));
-        headers.add(new RecordHeader(DeadLetterHeaders.ERROR_REASON, reason.code().getBytes(StandardCharsets.UTF_8)));
-        headers.add(new RecordHeader(DeadLetterHeaders.SOURCE_TOPIC, sourceTopic.getBytes(StandardCharsets.UTF_8)));
+        Headers headers = DeadLetterHeaders.of(original, reason.code(), detail, sourceTopic, -1, -1);
         var metadata = OutgoingKafkaRecordMetadata.<byte[]>builder().withTopic(Topics.ACTIVATIONS_DLQ).withKey(key)
-                .withHeaders(new RecordHeaders(headers)).build();
+                .withHeaders(headers).build();
         return deadLetters.sendMessage(Message.of(Record.of(key, value)).addMetadata(metadata))
                 .subscribeAsCompletionStage();
     }

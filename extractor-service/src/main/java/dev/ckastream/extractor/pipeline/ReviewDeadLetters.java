@@ -1,15 +1,11 @@
 package dev.ckastream.extractor.pipeline;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.Headers;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
@@ -19,7 +15,6 @@ import dev.ckastream.contract.DeadLetterHeaders;
 import dev.ckastream.contract.ReviewRejection;
 import dev.ckastream.contract.Topics;
 import dev.ckastream.extractor.observe.ExtractorMetrics;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
@@ -48,19 +43,10 @@ public class ReviewDeadLetters {
         metrics.deadLetter(reason.code());
         String error = DeadLetterHeaders.error(reason.code(), detail);
         LOG.debugf("dead letter %s[%d]@%d: %s", topic, partition, offset, error);
-        List<Header> headers = new ArrayList<>();
-        headers.add(header(DeadLetterHeaders.ERROR, error));
-        headers.add(header(DeadLetterHeaders.ERROR_REASON, reason.code()));
-        headers.add(header(DeadLetterHeaders.SOURCE_TOPIC, topic));
-        headers.add(header(DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(partition)));
-        headers.add(header(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(offset)));
+        Headers headers = DeadLetterHeaders.of(null, reason.code(), detail, topic, partition, offset);
         var metadata = OutgoingKafkaRecordMetadata.<byte[]>builder().withTopic(Topics.REVIEWS_DLQ).withKey(key)
-                .withHeaders(new RecordHeaders(headers)).build();
+                .withHeaders(headers).build();
         return deadLetters.sendMessage(Message.of(Record.of(key, value)).addMetadata(metadata))
                 .subscribeAsCompletionStage();
-    }
-
-    private static Header header(String name, String value) {
-        return new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8));
     }
 }
