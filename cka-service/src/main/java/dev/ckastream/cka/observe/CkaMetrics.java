@@ -11,8 +11,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.quarkus.runtime.Startup;
 
 /** cka-service meters (Prometheus at {@code /q/metrics}): reviews counted, dead letters by reason. */
+// Created at start-up, so that its counters are scraped (at 0) before the first review.
+@Startup
 @ApplicationScoped
 public class CkaMetrics {
 

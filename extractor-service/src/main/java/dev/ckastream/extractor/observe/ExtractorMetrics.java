@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.quarkus.runtime.Startup;
 import io.micrometer.core.instrument.Timer;
 
 /**
@@ -20,6 +21,8 @@ import io.micrometer.core.instrument.Timer;
  * ({@code rate()} gives reviews/s and tokens/s), inference batch sizes, inference time per checkpoint,
  * dead letters by reason.
  */
+// Created at start-up, so that its counters are scraped (at 0) before the first review.
+@Startup
 @ApplicationScoped
 public class ExtractorMetrics {
 
