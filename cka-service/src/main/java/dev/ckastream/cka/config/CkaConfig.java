@@ -32,6 +32,19 @@ public interface CkaConfig {
     @WithDefault("cka-state")
     String stateDir();
 
+    /**
+     * Longest wait for the broker to acknowledge a polled batch's dead letters. When it expires the batch is not
+     * acknowledged: its offsets are not committed, the channel fails (health DOWN) and the batch is read again
+     * after a restart. As long as the producers' {@code delivery.timeout.ms} (2 min), so that their own retries
+     * ride out a shorter broker outage.
+     */
+    @WithDefault("2m")
+    Duration publishTimeout();
+
+    /** Longest wait for each admin call that creates or checks {@code cka.scores} at start-up (then logged, not fatal). */
+    @WithDefault("15s")
+    Duration adminTimeout();
+
     Snapshot snapshot();
 
     Join join();

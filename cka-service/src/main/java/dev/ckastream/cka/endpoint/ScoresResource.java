@@ -6,6 +6,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import dev.ckastream.cka.score.ScoreBoard;
@@ -20,12 +24,20 @@ public class ScoresResource {
     ScoreBoard board;
 
     @GET
+    @Operation(summary = "The latest score record", description = "CKA and debiased CKA matrices (first checkpoint's"
+            + " layers as rows), probe accuracies, layer status and stream counters.")
+    @APIResponse(responseCode = "200", description = "the latest score record (empty matrices before the first review)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ScoreReport.class)))
     @Produces(MediaType.APPLICATION_JSON)
     public ScoreReport latest() {
         return board.latest();
     }
 
     @GET
+    @Operation(summary = "Every new score record as server-sent events", description = "The latest record first, then"
+            + " one event per emission (cka.emit-every, cka.emit-interval).")
+    @APIResponse(responseCode = "200", description = "an event stream of score records",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(implementation = ScoreReport.class)))
     @Path("/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)

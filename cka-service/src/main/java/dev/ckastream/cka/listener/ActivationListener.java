@@ -1,9 +1,13 @@
 package dev.ckastream.cka.listener;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -48,6 +52,7 @@ public class ActivationListener {
     private final String firstTopic;
     private final String secondTopic;
     private final int emitEvery;
+    private final Duration publishTimeout;
 
     @Inject
     public ActivationListener(CkaConfig config, ComparisonStore store, ActivationDeadLetters deadLetters,
@@ -60,6 +65,7 @@ public class ActivationListener {
         this.firstTopic = Topics.activations(config.first());
         this.secondTopic = Topics.activations(config.second());
         this.emitEvery = config.emitEvery();
+        this.publishTimeout = config.publishTimeout();
     }
 
     /** A record that cannot be counted, to be dead-lettered once the batch is applied. */
@@ -99,7 +105,20 @@ public class ActivationListener {
             }
             trainer.counted(store.read(c -> c.labeled()));
         }
-        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+        // A batch whose dead letters the broker did not take in time is nacked, never acked: with
+        // failure-strategy=fail its offsets stay uncommitted.
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                    .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return batch.nack(new TimeoutException("the broker did not acknowledge a batch's " + sends.size()
+                    + " dead letters within " + publishTimeout + " (cka.publish-timeout); the batch stays uncommitted"));
+        } catch (ExecutionException e) {
+            return batch.nack(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return batch.nack(e);
+        }
         return batch.ack();
     }
 

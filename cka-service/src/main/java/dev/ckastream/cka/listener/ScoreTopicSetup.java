@@ -20,6 +20,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
 
+import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.contract.Topics;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -42,6 +43,9 @@ public class ScoreTopicSetup {
     @Identifier("default-kafka-broker")
     Map<String, Object> kafka;
 
+    @Inject
+    CkaConfig config;
+
     /** The priority of Quarkus' {@code SmallRyeReactiveMessagingLifecycle} start-up observer. */
     static final int MESSAGING_LIFECYCLE_PRIORITY = Interceptor.Priority.LIBRARY_BEFORE;
 
@@ -52,30 +56,32 @@ public class ScoreTopicSetup {
                 admin.put(k, v);
             }
         });
-        admin.put("request.timeout.ms", 10_000);
-        admin.put("default.api.timeout.ms", 15_000);
+        long bound = config.adminTimeout().toMillis();
+        admin.put("request.timeout.ms", (int) Math.min(bound, Integer.MAX_VALUE));
+        admin.put("default.api.timeout.ms", (int) Math.min(bound, Integer.MAX_VALUE));
         try (Admin client = Admin.create(admin)) {
-            Set<String> existing = client.listTopics().names().get(15, TimeUnit.SECONDS);
+            Set<String> existing = client.listTopics().names().get(bound, TimeUnit.MILLISECONDS);
             if (existing.contains(Topics.SCORES)) {
-                warnUnlessCompacted(client);
+                warnUnlessCompacted(client, bound);
                 return;
             }
             NewTopic scores = new NewTopic(Topics.SCORES, 1, (short) -1)
                     .configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"));
-            client.createTopics(List.of(scores)).all().get(15, TimeUnit.SECONDS);
+            client.createTopics(List.of(scores)).all().get(bound, TimeUnit.MILLISECONDS);
             LOG.infof("created compacted topic %s", Topics.SCORES);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 LOG.warnf("could not create %s: %s", Topics.SCORES, e.getCause().getMessage());
             }
         } catch (Exception e) {
-            LOG.warnf("could not create %s (is Kafka reachable?): %s", Topics.SCORES, e.toString());
+            LOG.warnf("could not create %s within %s (cka.admin-timeout; is Kafka reachable?): %s",
+                    Topics.SCORES, config.adminTimeout(), e.toString());
         }
     }
 
-    private static void warnUnlessCompacted(Admin client) throws Exception {
+    private static void warnUnlessCompacted(Admin client, long boundMillis) throws Exception {
         ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, Topics.SCORES);
-        Config config = client.describeConfigs(List.of(topic)).all().get(15, TimeUnit.SECONDS).get(topic);
+        Config config = client.describeConfigs(List.of(topic)).all().get(boundMillis, TimeUnit.MILLISECONDS).get(topic);
         ConfigEntry policy = config == null ? null : config.get("cleanup.policy");
         String value = policy == null ? "" : policy.value();
         if (!value.contains("compact")) {

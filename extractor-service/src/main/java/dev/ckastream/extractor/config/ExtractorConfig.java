@@ -1,5 +1,6 @@
 package dev.ckastream.extractor.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,6 +30,15 @@ public interface ExtractorConfig {
     /** Longer texts are dead-lettered ({@code text-too-long}). */
     @WithDefault("1000000")
     int maxChars();
+
+    /**
+     * Longest wait for the broker to acknowledge every record a polled batch caused (activations, dead letters).
+     * When it expires the batch is not acknowledged: its offsets are not committed, the channel fails (health
+     * DOWN) and the batch is processed again after a restart. As long as the producers' {@code delivery.timeout.ms}
+     * (2 min), so that their own retries ride out a shorter broker outage.
+     */
+    @WithDefault("2m")
+    Duration publishTimeout();
 
     Batching batching();
 
@@ -92,6 +102,13 @@ public interface ExtractorConfig {
         /** Most reviews accepted in one {@code POST /reviews}. */
         @WithDefault("10000")
         int maxReviewsPerRequest();
+
+        /**
+         * Longest wait for the broker to acknowledge a request's reviews; beyond it {@code POST /reviews}
+         * answers 503 (the client retries; ids are counted once downstream).
+         */
+        @WithDefault("30s")
+        Duration publishTimeout();
 
         /**
          * Bearer token that {@code POST /reviews} requires ({@code Authorization: Bearer <token>}); when unset,

@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -20,6 +23,11 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
@@ -59,6 +67,25 @@ public class ReviewIngestResource {
     MutinyEmitter<Record<byte[], byte[]>> reviews;
 
     @POST
+    @Operation(summary = "Put reviews on the reviews topic", description = "One review as a JSON object, or many as"
+            + " JSONL. All are validated first: one invalid review and nothing is produced.")
+    @RequestBody(required = true, content = {
+            @Content(mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "one review",
+                    value = "{\"id\": \"r1\", \"text\": \"A fine film.\", \"label\": 1}")),
+            @Content(mediaType = "application/x-ndjson", examples = @ExampleObject(name = "JSONL",
+                    value = "{\"id\": \"r1\", \"text\": \"A fine film.\", \"label\": 1}\n"
+                            + "{\"id\": \"r2\", \"text\": \"Dull.\"}")) })
+    @APIResponse(responseCode = "202", description = "the broker has every review",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "accepted",
+                    value = "{\"accepted\": 2}")))
+    @APIResponse(responseCode = "400", description = "a review is invalid (the line and why), or the body is not UTF-8",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "error",
+                    value = "{\"error\": \"line 2: label must be 0 or 1\"}")))
+    @APIResponse(responseCode = "401", description = "no or wrong bearer token (extractor.ingest.token is set)")
+    @APIResponse(responseCode = "403", description = "not from loopback while extractor.ingest.token is unset")
+    @APIResponse(responseCode = "413", description = "more reviews or bytes than the limits allow")
+    @APIResponse(responseCode = "503", description = "the broker did not acknowledge in time"
+            + " (extractor.ingest.publish-timeout); sending again is safe")
     @Consumes({ MediaType.APPLICATION_JSON, "application/x-ndjson", "application/jsonl", MediaType.TEXT_PLAIN })
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
@@ -124,8 +151,24 @@ public class ReviewIngestResource {
             sends.add(reviews.sendMessage(Message.of(Record.of(review.keyBytes(), review.toJsonBytes()))
                     .addMetadata(metadata)).subscribeAsCompletionStage());
         }
-        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                    .get(config.ingest().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return unavailable("the broker did not acknowledge the " + parsed.size() + " reviews within "
+                    + config.ingest().publishTimeout() + " (extractor.ingest.publish-timeout); send them again");
+        } catch (ExecutionException e) {
+            return unavailable("the broker refused the reviews: " + e.getCause().getMessage() + "; send them again");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return unavailable("interrupted while waiting for the broker; send the reviews again");
+        }
         return Response.accepted(Map.of("accepted", parsed.size())).build();
+    }
+
+    /** Some, all or none of the reviews may be on the topic: resending is safe, ids are counted once downstream. */
+    private static Response unavailable(String message) {
+        return Response.status(Response.Status.SERVICE_UNAVAILABLE).entity(Map.of("error", message)).build();
     }
 
     private static Response badRequest(String message) {

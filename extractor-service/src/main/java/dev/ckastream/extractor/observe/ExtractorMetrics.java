@@ -1,13 +1,19 @@
 package dev.ckastream.extractor.observe;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.quarkus.runtime.Startup;
 import io.micrometer.core.instrument.Timer;
 
 /**
@@ -15,11 +21,20 @@ import io.micrometer.core.instrument.Timer;
  * ({@code rate()} gives reviews/s and tokens/s), inference batch sizes, inference time per checkpoint,
  * dead letters by reason.
  */
+// Created at start-up, so that its counters are scraped (at 0) before the first review.
+@Startup
 @ApplicationScoped
 public class ExtractorMetrics {
 
     private final MeterRegistry registry;
     private final Counter reviews;
+
+    /** Every meter of this service (ours, JVM, HTTP, Kafka clients) carries {@code service="extractor"}. */
+    @Produces
+    @Singleton
+    static MeterFilter serviceTag() {
+        return MeterFilter.commonTags(List.of(Tag.of("service", "extractor")));
+    }
 
     @Inject
     public ExtractorMetrics(MeterRegistry registry) {

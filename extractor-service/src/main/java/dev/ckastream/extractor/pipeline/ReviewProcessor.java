@@ -1,9 +1,13 @@
 package dev.ckastream.extractor.pipeline;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -42,6 +46,7 @@ public class ReviewProcessor {
     private final ExtractorMetrics metrics;
     private final LayerExtraction extraction;
     private final int maxChars;
+    private final Duration publishTimeout;
 
     @Inject
     public ReviewProcessor(ExtractorConfig config, Checkpoints checkpoints, ActivationPublisher publisher,
@@ -51,6 +56,7 @@ public class ReviewProcessor {
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.maxChars = config.maxChars();
+        this.publishTimeout = config.publishTimeout();
         this.extraction = new LayerExtraction(checkpoints.both(),
                 new MicroBatcher(config.batching().tokenBudget(), config.batching().maxReviews(),
                         config.batching().callOverheadTokens()), metrics);
@@ -86,8 +92,20 @@ public class ReviewProcessor {
             }
             published++;
         }
-        // Wait here, on the worker thread, so that at most one batch is in flight.
-        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+        // Wait here, on the worker thread, so that at most one batch is in flight. A batch the broker did not
+        // take in time is nacked, never acked: with failure-strategy=fail its offsets stay uncommitted.
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                    .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return batch.nack(new TimeoutException("the broker did not acknowledge a batch's records within "
+                    + publishTimeout + " (extractor.publish-timeout); the batch stays uncommitted"));
+        } catch (ExecutionException e) {
+            return batch.nack(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return batch.nack(e);
+        }
         metrics.published(published);
         return batch.ack();
     }

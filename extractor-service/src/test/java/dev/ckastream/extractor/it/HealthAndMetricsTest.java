@@ -39,7 +39,7 @@ class HealthAndMetricsTest {
         assertEquals(Set.of("pretrained", "finetuned"), models.keySet(), response.asString());
         assertEquals(KafkaClients.sha256Prefix("bge-small-en.onnx") + " (13 x 384)", models.get("pretrained"));
         assertEquals(KafkaClients.sha256Prefix("bge-small-en-v1.5.onnx") + " (13 x 384)", models.get("finetuned"));
-        assertEquals("UP", json.getString("checks.find { it.name == 'kafka' }.status"), response.asString());
+        assertKafkaChannelsUp(json, "readiness", response.asString());
     }
 
     @Test
@@ -47,6 +47,36 @@ class HealthAndMetricsTest {
         Response response = given().when().get("/q/health/live");
         assertEquals(200, response.statusCode(), response.asString());
         assertEquals("UP", response.jsonPath().getString("status"));
+        assertKafkaChannelsUp(response.jsonPath(), "liveness", response.asString());
+    }
+
+    @Test
+    void started() {
+        Response response = given().when().get("/q/health/started");
+        assertEquals(200, response.statusCode(), response.asString());
+        assertEquals("UP", response.jsonPath().getString("status"));
+    }
+
+    /** SmallRye Health's entry from the Kafka connector: one "[OK]" per channel of this service. */
+    private static void assertKafkaChannelsUp(JsonPath json, String kind, String body) {
+        String check = "checks.find { it.name == 'SmallRye Reactive Messaging - " + kind + " check' }";
+        assertEquals("UP", json.getString(check + ".status"), body);
+        Map<String, Object> channels = json.getMap(check + ".data");
+        assertEquals(Set.of("reviews", "activations", "reviews-dlq", "reviews-in"), channels.keySet(), body);
+        channels.values().forEach(v -> assertTrue(String.valueOf(v).startsWith("[OK]"), body));
+    }
+
+    @Test
+    void openApiDocumentsIngestion() {
+        Response response = given().accept("application/json").when().get("/q/openapi");
+        assertEquals(200, response.statusCode(), response.asString());
+        JsonPath json = response.jsonPath();
+        Map<String, Object> post = json.getMap("paths.'/reviews'.post");
+        assertTrue(post != null, response.asString());
+        Map<String, Object> content = json.getMap("paths.'/reviews'.post.requestBody.content");
+        assertTrue(content.keySet().containsAll(Set.of("application/json", "application/x-ndjson")), content.toString());
+        Map<String, Object> responses = json.getMap("paths.'/reviews'.post.responses");
+        assertEquals(Set.of("202", "400", "401", "403", "413", "503"), responses.keySet(), responses.toString());
     }
 
     @Test
@@ -90,10 +120,19 @@ class HealthAndMetricsTest {
         assertTrue(value(after, "ckastream_extractor_inference_seconds_sum", "checkpoint=\"pretrained\"") > 0);
         assertEquals(badLabel0 + 1, value(after, "ckastream_extractor_dead_letters_total", "reason=\"bad-label\""), 1e-9,
                 grep(after, "ckastream_extractor_dead_letters"));
+        // Every meter carries the service tag; JVM and the Kafka clients' own meters are bound too.
+        assertTrue(value(after, "ckastream_extractor_reviews_total", "service=\"extractor\"") >= reviews0 + 2,
+                grep(after, "ckastream_extractor_reviews"));
+        assertTrue(value(after, "jvm_memory_used_bytes", "service=\"extractor\"") > 0, grep(after, "jvm_memory_used"));
+        assertTrue(value(after, "kafka_producer_record_send_total", "service=\"extractor\"") >= 4,
+                grep(after, "kafka_producer_record_send"));
+        assertTrue(value(after, "kafka_consumer_fetch_manager_records_consumed_total", "service=\"extractor\"") >= 3,
+                grep(after, "kafka_consumer_fetch_manager_records_consumed"));
     }
 
     private static String scrape() {
-        Response response = given().when().get("/q/metrics");
+        // Prometheus' classic text format; a client that accepts anything gets OpenMetrics.
+        Response response = given().accept("text/plain").when().get("/q/metrics");
         assertEquals(200, response.statusCode());
         assertTrue(response.contentType().startsWith("text/plain"), response.contentType());
         return response.asString();
