@@ -23,6 +23,8 @@ public class StateReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         long reviews = store.read(c -> c.reviews());
-        return HealthCheckResponse.named("state").up().withData("reviews", reviews).build();
+        String held = store.snapshotsHeld();
+        return HealthCheckResponse.named("state").status(held == null).withData("reviews", reviews)
+                .withData("snapshots", held == null ? "writing" : "held: " + held).build();
     }
 }

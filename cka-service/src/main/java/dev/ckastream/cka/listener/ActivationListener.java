@@ -111,9 +111,12 @@ public class ActivationListener {
             CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
                     .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            return batch.nack(new TimeoutException("the broker did not acknowledge a batch's " + sends.size()
-                    + " dead letters within " + publishTimeout + " (cka.publish-timeout); the batch stays uncommitted"));
+            String why = "the broker did not acknowledge a batch's " + sends.size() + " dead letters within "
+                    + publishTimeout + " (cka.publish-timeout); the batch stays uncommitted";
+            store.holdSnapshots(why);
+            return batch.nack(new TimeoutException(why));
         } catch (ExecutionException e) {
+            store.holdSnapshots("a dead letter failed: " + e.getCause());
             return batch.nack(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -33,6 +33,8 @@ public class ComparisonStore {
     private final ReentrantLock lock = new ReentrantLock();
     private final SnapshotFiles snapshots;
     private final Comparison comparison;
+    /** Why the state may no longer be snapshotted (null while it may); see {@link #holdSnapshots}. */
+    private volatile String snapshotsHeld;
     private final AtomicBoolean probeRefit = new AtomicBoolean();
 
     @Inject
@@ -91,6 +93,11 @@ public class ComparisonStore {
      * the serialisation (into the page cache), not for the disk.
      */
     public SnapshotFiles.Written snapshot() {
+        String held = snapshotsHeld;
+        if (held != null) {
+            throw new IllegalStateException("snapshots are held since " + held + ": the newest snapshot stays the one"
+                    + " from before that batch, so a restart replays it and sends its dead letters again");
+        }
         SnapshotFiles.Staged staged;
         lock.lock();
         try {
@@ -116,6 +123,24 @@ public class ComparisonStore {
     }
 
     /** A read: {@code reader} must not change the comparison (use {@link #write} for that). */
+    /**
+     * Stops all further snapshots for the life of this process. Called when a batch that has taken effect on
+     * the state is nacked (its dead letters were not acknowledged in time): a later snapshot would record its
+     * offsets, and the dead letters would never be sent again. The channel has failed by then; a restart
+     * resumes from the last snapshot before the batch and replays it.
+     */
+    public void holdSnapshots(String why) {
+        if (snapshotsHeld == null) {
+            snapshotsHeld = why;
+            LOG.errorf("snapshots held: %s; restart the service to replay from the last snapshot", why);
+        }
+    }
+
+    /** Why snapshots are held, or null. */
+    public String snapshotsHeld() {
+        return snapshotsHeld;
+    }
+
     public <T> T read(Function<Comparison, T> reader) {
         lock.lock();
         try {

@@ -2,6 +2,7 @@ package dev.ckastream.cka.it;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,9 @@ import io.restassured.response.Response;
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 class PublishTimeoutTest {
 
+    @jakarta.inject.Inject
+    dev.ckastream.cka.state.ComparisonStore store;
+
     @Test
     void aBatchWhoseDeadLettersAreNotAcknowledgedStaysUncommitted() throws Exception {
         String bootstrap = KafkaBrokerTestResource.broker().bootstrapServers();
@@ -63,7 +67,12 @@ class PublishTimeoutTest {
         String activations = live.jsonPath()
                 .getString("checks.find { it.name == 'SmallRye Reactive Messaging - liveness check' }.data.activations");
         assertTrue(activations.startsWith("[KO]") && activations.contains("cka.publish-timeout"), live.asString());
-        assertEquals(503, given().when().get("/q/health/ready").statusCode());
+        Response ready = given().when().get("/q/health/ready");
+        assertEquals(503, ready.statusCode());
+        assertEquals("DOWN", ready.jsonPath().getString("checks.find { it.name == 'state' }.status"), ready.asString());
+        // The batch took effect on the state: a snapshot now would record its offsets and lose its dead letters.
+        IllegalStateException held = assertThrows(IllegalStateException.class, () -> store.snapshot());
+        assertTrue(held.getMessage().contains("cka.publish-timeout"), held.getMessage());
 
         TopicPartition partition = new TopicPartition(sent.topic(), sent.partition());
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
