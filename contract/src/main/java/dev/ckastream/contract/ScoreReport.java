@@ -46,14 +46,17 @@ public record ScoreReport(int version, List<String> pair, long reviews, long lab
      * Confidence intervals, each {@code [lower, upper]} or null where undefined.
      *
      * @param level               the confidence level, e.g. 0.95
+     * @param reviews             the review count at which the CKA intervals' variances were last computed;
+     *                            while reviews stream they are recomputed about once a second and, between,
+     *                            each half-width is scaled by sqrt(reviews / current count)
      * @param ckaDiagonal         per layer: plain diagonal CKA (its sampling spread, not its bias)
      * @param ckaDebiasedDiagonal per layer: debiased diagonal CKA (covers the population CKA)
      * @param probe               per checkpoint name, per layer: Wilson score interval of the test accuracy
      * @param probeDelta          per layer: Newcombe's paired interval of second minus first accuracy
      */
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    @JsonPropertyOrder({ "level", "ckaDiagonal", "ckaDebiasedDiagonal", "probe", "probeDelta" })
-    public record Intervals(double level, List<double[]> ckaDiagonal, List<double[]> ckaDebiasedDiagonal,
+    @JsonPropertyOrder({ "level", "reviews", "ckaDiagonal", "ckaDebiasedDiagonal", "probe", "probeDelta" })
+    public record Intervals(double level, long reviews, List<double[]> ckaDiagonal, List<double[]> ckaDebiasedDiagonal,
             Map<String, List<double[]>> probe, List<double[]> probeDelta) {
     }
 }

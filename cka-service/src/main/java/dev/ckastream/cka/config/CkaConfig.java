@@ -40,6 +40,8 @@ public interface CkaConfig {
 
     Status status();
 
+    Intervals intervals();
+
     /** Reviews buffered before one batched co-moment update (a GEMM per block row). */
     @WithDefault("64")
     int updateBatch();
@@ -86,12 +88,35 @@ public interface CkaConfig {
         long maxBytes();
     }
 
+    interface Intervals {
+        /** Confidence level of every interval in the scores (CKA diagonal, probe accuracies, probe change). */
+        @WithDefault("0.95")
+        double level();
+
+        /**
+         * Reviews retained (those with the smallest id hashes, so the same whatever the order) to estimate the
+         * CKA intervals' variances from; memory is this × (both checkpoints' layers × dim) × 4 bytes.
+         */
+        @WithDefault("256")
+        int sample();
+
+        /**
+         * Recompute the CKA interval variances at most this often while reviews stream; between, each
+         * half-width is scaled by sqrt(n then / n now). An emission after the stream goes idle is always exact.
+         */
+        @WithDefault("1s")
+        Duration every();
+    }
+
     interface Status {
-        /** Diagonal CKA at or above this: {@code untouched}. */
+        /** Debiased diagonal CKA interval's lower bound at or above this: {@code untouched}. */
         @WithDefault("0.99")
         double untouched();
 
-        /** At or above this (and below untouched): {@code refined}; below: {@code rewritten}. */
+        /**
+         * Interval's upper bound below this: {@code rewritten}; interval between this and untouched:
+         * {@code refined}; an interval across either threshold: {@code settling}.
+         */
         @WithDefault("0.85")
         double refined();
     }

@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.ckastream.cka.stats.DiagonalCkaIntervals;
 import dev.ckastream.contract.Side;
 
 /**
@@ -109,6 +110,7 @@ public final class LayerProbes {
             Map<Side, LogisticProbe.Solution[]> old = solutions;
             Map<Side, LogisticProbe.Solution[]> next = new EnumMap<>(Side.class);
             Map<Side, List<ProbeReport.LayerResult>> results = new EnumMap<>(Side.class);
+            Map<Side, boolean[][]> right = new EnumMap<>(Side.class); // [layer][test review]: predicted its label
             for (Side side : Side.values()) {
                 int layers = set.layers(side);
                 int dim = set.dim(side);
@@ -117,6 +119,8 @@ public final class LayerProbes {
                 LogisticProbe.Solution[] warm = old.get(side);
                 LogisticProbe.Solution[] fitted = warm.clone();
                 List<ProbeReport.LayerResult> perLayer = new ArrayList<>(layers);
+                boolean[][] sideRight = new boolean[layers][];
+                right.put(side, sideRight);
                 for (int l = 0; l < layers; l++) {
                     if (!fit) {
                         perLayer.add(new ProbeReport.LayerResult(side, l, null, tr.n(), te.n(), 0, Double.NaN, null));
@@ -128,8 +132,10 @@ public final class LayerProbes {
                     Double acc = null;
                     if (evaluate) {
                         int correct = 0;
+                        sideRight[l] = new boolean[te.n()];
                         for (int i = 0; i < te.n(); i++) {
-                            correct += s.predict(testRows[i], l * dim) == te.labels()[i] ? 1 : 0;
+                            sideRight[l][i] = s.predict(testRows[i], l * dim) == te.labels()[i];
+                            correct += sideRight[l][i] ? 1 : 0;
                         }
                         acc = correct / (double) te.n();
                     }
@@ -140,11 +146,27 @@ public final class LayerProbes {
                 results.put(side, List.copyOf(perLayer));
             }
             ProbeReport report = new ProbeReport(results, tr.n(), pos, te.n(), tr.seen(), te.seen(), fit,
-                    System.nanoTime() - t0);
+                    System.nanoTime() - t0, evaluate ? paired(right, te.n()) : List.of());
             solutions = next;
             lastReport = report;
             return report;
         }
+    }
+
+    /** Per layer of the first checkpoint, against the second's layer at the same relative depth. */
+    private static List<ProbeReport.PairedCounts> paired(Map<Side, boolean[][]> right, int tests) {
+        boolean[][] first = right.get(Side.FIRST);
+        boolean[][] second = right.get(Side.SECOND);
+        int[] aligned = DiagonalCkaIntervals.alignedByDepth(first.length, second.length);
+        List<ProbeReport.PairedCounts> paired = new ArrayList<>(first.length);
+        for (int l = 0; l < first.length; l++) {
+            int[] table = new int[4];
+            for (int i = 0; i < tests; i++) {
+                table[(first[l][i] ? 0 : 2) + (second[aligned[l]][i] ? 0 : 1)]++;
+            }
+            paired.add(new ProbeReport.PairedCounts(table[0], table[1], table[2], table[3]));
+        }
+        return List.copyOf(paired);
     }
 
     // ------------------------------------------------------------------ state as plain values

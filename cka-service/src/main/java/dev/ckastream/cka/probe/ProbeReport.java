@@ -16,11 +16,28 @@ import dev.ckastream.contract.Side;
  * @param testSeen        distinct test reviews offered so far
  * @param fitted          whether the probes were (re)fitted: false below the training minimum
  * @param elapsedNanos    wall time of the retrain
+ * @param paired          per layer of the first checkpoint (paired with the second's layer at the same relative
+ *                        depth): how the two probes did on the same test reviews; empty when not evaluated
  */
 public record ProbeReport(Map<Side, List<LayerResult>> sides, int trainCount, int trainPositives, int testCount,
-        long trainSeen, long testSeen, boolean fitted, long elapsedNanos) {
+        long trainSeen, long testSeen, boolean fitted, long elapsedNanos, List<PairedCounts> paired) {
+
+    /**
+     * The 2 × 2 table of one layer's two probes on the same test reviews: both right, only the first
+     * checkpoint's right, only the second's, neither. Its discordant counts give the paired interval of the
+     * accuracy change.
+     */
+    public record PairedCounts(int bothRight, int onlyFirstRight, int onlySecondRight, int neitherRight) {
+    }
+
+    /** A report with no paired evaluation (not fitted, or too few test reviews). */
+    public ProbeReport(Map<Side, List<LayerResult>> sides, int trainCount, int trainPositives, int testCount,
+            long trainSeen, long testSeen, boolean fitted, long elapsedNanos) {
+        this(sides, trainCount, trainPositives, testCount, trainSeen, testSeen, fitted, elapsedNanos, List.of());
+    }
 
     public ProbeReport {
+        paired = List.copyOf(paired);
         sides = Map.copyOf(sides);
         if (!sides.keySet().containsAll(List.of(Side.values()))) {
             throw new IllegalArgumentException("a probe report covers both sides, got " + sides.keySet());

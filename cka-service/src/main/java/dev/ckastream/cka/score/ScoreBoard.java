@@ -27,6 +27,9 @@ import dev.ckastream.cka.math.CkaScores;
 import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeReport;
 import dev.ckastream.cka.state.ComparisonStore;
+import dev.ckastream.cka.stats.ConfidenceLevel;
+import dev.ckastream.cka.stats.DiagonalIntervals;
+import dev.ckastream.cka.stats.LayerStatusRule;
 import dev.ckastream.contract.Side;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
@@ -47,7 +50,13 @@ public class ScoreBoard {
 
     private final ComparisonStore store;
     private final CkaConfig config;
-    private final LayerStatus status;
+    private final LayerStatusRule statusRule;
+    private final ConfidenceLevel level;
+    private final long exactIntervalsEveryNanos;
+    /** The last exactly computed CKA intervals and when; between recomputations they are rescaled. */
+    private DiagonalIntervals exactIntervals;
+    private long nanosOfExactIntervals;
+    private volatile boolean latestIntervalsExact = true;
     private final ObjectMapper json;
     private final BroadcastProcessor<ScoreReport> events = BroadcastProcessor.create();
     private final AtomicBoolean changed = new AtomicBoolean(true);
@@ -65,9 +74,11 @@ public class ScoreBoard {
     public ScoreBoard(ComparisonStore store, CkaConfig config, ObjectMapper json) {
         this.store = store;
         this.config = config;
-        this.status = new LayerStatus(config.status().untouched(), config.status().refined());
+        this.statusRule = new LayerStatusRule(config.status().untouched(), config.status().refined());
+        this.level = new ConfidenceLevel(config.intervals().level());
+        this.exactIntervalsEveryNanos = config.intervals().every().toNanos();
         this.json = json;
-        this.latest = build();
+        this.latest = build(true);
     }
 
     /** Something that the scores depend on has changed (reviews counted, probes retrained, dead letters). */
@@ -82,10 +93,11 @@ public class ScoreBoard {
 
     /** Computes and publishes the scores if anything changed since the last time; returns what is current. */
     public synchronized ScoreReport publishIfChanged() {
-        if (!changed.getAndSet(false)) {
+        boolean idleAfterRescaled = !latestIntervalsExact && reviewsSinceLastEmit() == 0;
+        if (!changed.getAndSet(false) && !idleAfterRescaled) {
             return latest;
         }
-        ScoreReport report = build();
+        ScoreReport report = build(idleAfterRescaled);
         latest = report;
         byte[] value;
         try {
@@ -111,15 +123,37 @@ public class ScoreBoard {
         return Multi.createBy().concatenating().streams(Multi.createFrom().item(() -> latest), events);
     }
 
-    private ScoreReport build() {
-        record Snapshot(CkaScores scores, long reviews, long labeled, int pending, long deadLetters, LayerProbes probes) {
+    /**
+     * Computes the record. The CKA intervals are recomputed exactly when {@code exact}, at most every
+     * {@code cka.intervals.every} otherwise (they cost about as much as the scores), and rescaled in between.
+     */
+    private ScoreReport build(boolean exact) {
+        record Snapshot(CkaScores scores, DiagonalIntervals intervals, long reviews, long labeled, int pending,
+                long deadLetters, LayerProbes probes) {
         }
         store.write(c -> {
             c.flush();
             return null;
         });
-        Snapshot s = store.read(c -> new Snapshot(c.scores(), c.reviews(), c.labeled(), c.pending(), c.deadLetters(),
-                c.probes()));
+        long started = System.nanoTime();
+        boolean recompute = exact || exactIntervals == null || started - nanosOfExactIntervals >= exactIntervalsEveryNanos;
+        Snapshot s = store.read(c -> {
+            CkaScores scores = c.scores();
+            DiagonalIntervals intervals = null;
+            if (scores != null && (recompute || exactIntervals.reviews() > c.reviews()
+                    || exactIntervals.cka().size() != scores.layers(Side.FIRST))) {
+                intervals = c.diagonalIntervals(scores, level);
+            }
+            return new Snapshot(scores, intervals, c.reviews(), c.labeled(), c.pending(), c.deadLetters(), c.probes());
+        });
+        DiagonalIntervals intervals = s.intervals;
+        if (intervals != null) {
+            exactIntervals = intervals;
+            nanosOfExactIntervals = started;
+        } else if (s.scores != null) {
+            intervals = ScoreUncertainty.rescaled(exactIntervals, s.scores, s.reviews);
+        }
+        latestIntervalsExact = intervals == null || intervals.reviews() == s.reviews;
         long now = System.nanoTime();
         if (s.reviews > reviewsAtLastEmit && now > nanosAtLastEmit) {
             rate = (s.reviews - reviewsAtLastEmit) / ((now - nanosAtLastEmit) / 1e9);
@@ -131,14 +165,16 @@ public class ScoreBoard {
         int layers = s.scores == null ? 0 : s.scores.layers(Side.FIRST);
         Double[][] cka = s.scores == null ? new Double[0][] : boxed(s.scores.cka());
         Double[][] debiased = s.scores == null ? new Double[0][] : boxed(s.scores.ckaDebiased());
-        List<String> layerStatus = s.scores == null ? List.of() : status.of(s.scores.diagonal());
+        ProbeReport probeReport = s.probes == null ? null : s.probes.lastReport();
+        ScoreUncertainty trust = ScoreUncertainty.of(Map.of(Side.FIRST, config.first(), Side.SECOND, config.second()),
+                s.scores, intervals, probeReport, s.reviews, level, statusRule);
         return new ScoreReport(ContractVersion.CURRENT, List.of(config.first(), config.second()), s.reviews,
-                s.labeled, layers, cka, debiased, probe(s.probes, s.scores), layerStatus, null, List.of(), Map.of(),
-                false, null, s.pending, s.deadLetters, rate, Instant.now().toString());
+                s.labeled, layers, cka, debiased, probe(probeReport, s.scores), trust.status(), trust.intervals(),
+                trust.probeVerdict(), trust.probeConverged(), trust.settle().settled(), trust.settle().reviewsToSettle(),
+                s.pending, s.deadLetters, rate, Instant.now().toString());
     }
 
-    private Map<String, Object> probe(LayerProbes probes, CkaScores scores) {
-        ProbeReport report = probes == null ? null : probes.lastReport();
+    private Map<String, Object> probe(ProbeReport report, CkaScores scores) {
         Map<String, Object> probe = new LinkedHashMap<>();
         for (Side side : Side.values()) {
             int layers = scores == null ? 0 : scores.layers(side);

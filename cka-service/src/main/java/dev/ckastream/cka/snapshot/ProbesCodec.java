@@ -205,6 +205,13 @@ public final class ProbesCodec {
                 out.writeInt(l.converged() == null ? -1 : l.converged() ? 1 : 0);
             }
         }
+        out.writeInt(r.paired().size());
+        for (ProbeReport.PairedCounts c : r.paired()) {
+            out.writeInt(c.bothRight());
+            out.writeInt(c.onlyFirstRight());
+            out.writeInt(c.onlySecondRight());
+            out.writeInt(c.neitherRight());
+        }
     }
 
     private static ProbeReport readReport(SnapshotBinary.In in) throws IOException {
@@ -232,6 +239,14 @@ public final class ProbesCodec {
             }
             sides.put(side, List.copyOf(perLayer));
         }
-        return new ProbeReport(sides, trainCount, trainPositives, testCount, trainSeen, testSeen, fitted, elapsed);
+        int pairedLayers = in.readCount(0, 1 << 16, "paired probe layer count");
+        List<ProbeReport.PairedCounts> paired = new ArrayList<>(pairedLayers);
+        for (int l = 0; l < pairedLayers; l++) {
+            paired.add(new ProbeReport.PairedCounts(in.readCount(0, Integer.MAX_VALUE, "paired count"),
+                    in.readCount(0, Integer.MAX_VALUE, "paired count"), in.readCount(0, Integer.MAX_VALUE, "paired count"),
+                    in.readCount(0, Integer.MAX_VALUE, "paired count")));
+        }
+        return new ProbeReport(sides, trainCount, trainPositives, testCount, trainSeen, testSeen, fitted, elapsed,
+                paired);
     }
 }

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 
 import dev.ckastream.cka.contract.PooledHalf;
 import dev.ckastream.cka.state.Comparison;
+import dev.ckastream.cka.stats.RetainedReviews;
 import dev.ckastream.contract.Side;
 
 /**
@@ -67,7 +68,53 @@ public final class StateCodec {
         if (s.coMoments() != null) {
             CoMomentsCodec.write(out, s.coMoments());
             ProbesCodec.write(out, s.probes());
+            writeRetained(out, s.retained());
         }
+    }
+
+    private static void writeRetained(SnapshotBinary.Out out, RetainedReviews.State r) throws IOException {
+        out.writeInt(r.layersFirst());
+        out.writeInt(r.dimFirst());
+        out.writeInt(r.layersSecond());
+        out.writeInt(r.dimSecond());
+        out.writeInt(r.capacity());
+        out.writeLong(r.reviews());
+        out.writeBoolean(r.shift() != null);
+        if (r.shift() != null) {
+            out.writeFloats(r.shift());
+        }
+        out.writeDoubles(r.shiftedSum(), r.shiftedSum().length);
+        out.writeInt(r.ids().length);
+        for (String id : r.ids()) {
+            out.writeString(id);
+        }
+        out.writeFloats(r.pooled());
+    }
+
+    private static RetainedReviews.State readRetained(SnapshotBinary.In in) throws IOException {
+        int layersFirst = in.readCount(1, 1 << 16, "layer count");
+        int dimFirst = in.readCount(1, 1 << 20, "dimension");
+        int layersSecond = in.readCount(1, 1 << 16, "layer count");
+        int dimSecond = in.readCount(1, 1 << 20, "dimension");
+        int capacity = in.readCount(1, 1 << 24, "interval sample capacity");
+        long reviews = in.readLong();
+        long width = (long) layersFirst * dimFirst + (long) layersSecond * dimSecond;
+        if (width > Integer.MAX_VALUE / 4) {
+            throw new IOException("retained reviews of " + width + " values each");
+        }
+        float[] shift = in.readBoolean() ? in.readFloats((int) width) : null;
+        double[] shiftedSum = in.readDoubles((int) width);
+        int size = in.readCount(0, capacity, "retained review count");
+        if ((long) size * width > Integer.MAX_VALUE - 16) {
+            throw new IOException(size + " retained reviews of " + width + " values");
+        }
+        String[] ids = new String[size];
+        for (int i = 0; i < size; i++) {
+            ids[i] = in.readString();
+        }
+        float[] pooled = in.readFloats((int) (size * width));
+        return new RetainedReviews.State(layersFirst, dimFirst, layersSecond, dimSecond, capacity, reviews, shift,
+                shiftedSum, ids, pooled);
     }
 
     /**
@@ -114,7 +161,8 @@ public final class StateCodec {
         }
         boolean counting = in.readBoolean();
         return new Comparison.State(first, second, signatures, labeled, deadLetters, offsets, counted, waiting,
-                counting ? CoMomentsCodec.read(in) : null, counting ? ProbesCodec.read(in) : null);
+                counting ? CoMomentsCodec.read(in) : null, counting ? ProbesCodec.read(in) : null,
+                counting ? readRetained(in) : null);
     }
 
     private static void writeHalf(SnapshotBinary.Out out, PooledHalf h) throws IOException {

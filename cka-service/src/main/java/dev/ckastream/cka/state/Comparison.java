@@ -17,6 +17,10 @@ import dev.ckastream.cka.math.CrossLayerCoMoments;
 import dev.ckastream.cka.math.GemmEngine;
 import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeTrainingSet;
+import dev.ckastream.cka.stats.ConfidenceLevel;
+import dev.ckastream.cka.stats.DiagonalCkaIntervals;
+import dev.ckastream.cka.stats.DiagonalIntervals;
+import dev.ckastream.cka.stats.RetainedReviews;
 
 /**
  * Everything cka-service knows about one checkpoint pair: each side's stream signature (shape and model
@@ -39,7 +43,15 @@ public final class Comparison {
 
     /** Settings that shape the state (from configuration). */
     public record Settings(String first, String second, int maxPending, long maxAgeMillis, int updateBatch,
-            long probeMaxBytes, double probeC) {
+            long probeMaxBytes, double probeC, int intervalSample) {
+
+        /** The default size of the retained sample the CKA intervals are estimated from. */
+        public static final int DEFAULT_INTERVAL_SAMPLE = 256;
+
+        public Settings(String first, String second, int maxPending, long maxAgeMillis, int updateBatch,
+                long probeMaxBytes, double probeC) {
+            this(first, second, maxPending, maxAgeMillis, updateBatch, probeMaxBytes, probeC, DEFAULT_INTERVAL_SAMPLE);
+        }
     }
 
     /** A half waiting for its other half, with its arrival time. */
@@ -52,11 +64,11 @@ public final class Comparison {
      */
     public record State(String first, String second, Map<Side, StreamSignature> signatures, long labeled,
             long deadLetters, Map<String, Long> appliedOffsets, long[] countedHashes, List<Waiting> waiting,
-            CrossLayerCoMoments.State coMoments, LayerProbes.State probes) {
+            CrossLayerCoMoments.State coMoments, LayerProbes.State probes, RetainedReviews.State retained) {
     }
 
     /** What restoring a state under the current settings changed, for the log; empty when nothing. */
-    public record Restored(Comparison comparison, String probeSettingsChange) {
+    public record Restored(Comparison comparison, String settingsChange) {
     }
 
     private final Settings settings;
@@ -68,6 +80,10 @@ public final class Comparison {
     private final TreeMap<String, Long> appliedOffsets = new TreeMap<>();
     private CrossLayerCoMoments coMoments;
     private LayerProbes probes;
+    /** The reviews the CKA intervals' variances are estimated from (bounded, order-independent). */
+    private RetainedReviews retained;
+    /** Caches Gram matrices of {@link #retained}; derived, not part of the state. */
+    private DiagonalCkaIntervals intervals;
     private long labeled;
     private long deadLetters;
 
@@ -140,8 +156,11 @@ public final class Comparison {
             probes = new LayerProbes(new ProbeTrainingSet(first.layers(), first.dim(), second.layers(), second.dim(),
                     settings.probeMaxBytes()), settings.probeC(), LayerProbes.DEFAULT_MIN_TRAIN_PER_CLASS,
                     LayerProbes.DEFAULT_MIN_TEST);
+            retained = new RetainedReviews(first.layers(), first.dim(), second.layers(), second.dim(),
+                    settings.intervalSample());
         }
         coMoments.add(first.pooled(), second.pooled());
+        retained.offer(first.reviewId(), first.pooled(), second.pooled());
         if (done.label() != null) {
             labeled++;
             probes.add(first.reviewId(), done.label(), first.pooled(), second.pooled());
@@ -163,6 +182,26 @@ public final class Comparison {
      */
     public CkaScores scores() {
         return coMoments == null ? null : coMoments.scores();
+    }
+
+    /**
+     * Confidence intervals of the diagonal CKA values in {@code scores} (computed by {@link #scores()} for the
+     * same reviews), or null before the first review. Reads the state; it only refreshes a cache of Gram
+     * matrices over the retained sample, so call it under the store's lock like every read.
+     */
+    public DiagonalIntervals diagonalIntervals(CkaScores scores, ConfidenceLevel level) {
+        if (retained == null || scores == null) {
+            return null;
+        }
+        if (intervals == null) {
+            intervals = new DiagonalCkaIntervals(retained, gemm);
+        }
+        return intervals.intervals(scores.diagonal(), scores.diagonalDebiased(), level);
+    }
+
+    /** How many reviews the CKA intervals are estimated from (0 before the first review). */
+    public int retainedReviews() {
+        return retained == null ? 0 : retained.size();
     }
 
     public long reviews() {
@@ -211,7 +250,8 @@ public final class Comparison {
         join.waiting().forEach(w -> waiting.add(new Waiting(w.getKey(), w.getValue())));
         return new State(settings.first(), settings.second(), Map.copyOf(signatures), labeled, deadLetters,
                 Map.copyOf(appliedOffsets), counted.hashes(), List.copyOf(waiting),
-                coMoments == null ? null : coMoments.state(), probes == null ? null : probes.state());
+                coMoments == null ? null : coMoments.state(), probes == null ? null : probes.state(),
+                retained == null ? null : retained.state());
     }
 
     /**
@@ -219,7 +259,7 @@ public final class Comparison {
      * (a state of another pair is refused). Limits such as the join bounds come from the settings. The
      * configuration also wins for the probe settings (C, memory bound; the sampling seed is the default, as
      * nothing configures it): when the state's differ, the probes are refitted from the restored labelled
-     * reviews and {@link Restored#probeSettingsChange()} says so.
+     * reviews and {@link Restored#settingsChange()} says so.
      *
      * @throws IllegalArgumentException when the state belongs to another pair or does not fit together
      */
@@ -237,6 +277,11 @@ public final class Comparison {
         String change = "";
         if (s.coMoments() != null) {
             c.coMoments = CrossLayerCoMoments.of(s.coMoments(), gemm);
+            c.retained = RetainedReviews.restore(s.retained());
+            if (c.retained.capacity() != settings.intervalSample()) {
+                change = "the interval sample keeps the snapshot's " + c.retained.capacity() + " reviews (cka.intervals.sample "
+                        + settings.intervalSample() + " applies to a new state: a larger sample cannot be rebuilt from a smaller one)";
+            }
             LayerProbes.State p = s.probes();
             ProbeTrainingSet.State set = p.trainingSet();
             long seed = ProbeTrainingSet.DEFAULT_SEED;
@@ -244,7 +289,7 @@ public final class Comparison {
                 c.probes = LayerProbes.of(p);
             } else {
                 c.probes = LayerProbes.refitted(p, settings.probeC(), settings.probeMaxBytes(), seed);
-                change = "probe settings differ from the snapshot's (C " + p.c() + " -> " + settings.probeC()
+                change = (change.isEmpty() ? "" : change + "; ") + "probe settings differ from the snapshot's (C " + p.c() + " -> " + settings.probeC()
                         + ", memory bound " + set.maxBytes() + " -> " + settings.probeMaxBytes() + " bytes"
                         + (set.seed() == seed ? "" : ", sample seed " + set.seed() + " -> " + seed)
                         + "): the configuration wins, refitting the probes from the "

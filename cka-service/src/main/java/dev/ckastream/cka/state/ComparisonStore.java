@@ -40,7 +40,7 @@ public class ComparisonStore {
         GemmEngine gemm = GemmEngine.best();
         Comparison.Settings settings = new Comparison.Settings(config.first(), config.second(),
                 config.join().maxPending(), config.join().maxAge().toMillis(), config.updateBatch(),
-                config.probe().maxBytes(), config.probe().c());
+                config.probe().maxBytes(), config.probe().c(), config.intervals().sample());
         this.snapshots = new SnapshotFiles(Path.of(config.stateDir()).toAbsolutePath(), config.snapshot().keep());
         this.comparison = config.snapshot().enabled() ? restore(settings, gemm) : new Comparison(settings, gemm);
         LOG.infof("comparing %s (rows) with %s (columns): topics %s, %s -> %s; GEMM engine %s; state in %s",
@@ -76,8 +76,8 @@ public class ComparisonStore {
             LOG.warnf("snapshot %s skipped; using the previous good one", skipped);
         }
         Comparison c = loaded.get().state().comparison();
-        if (!loaded.get().state().probeSettingsChange().isEmpty()) {
-            LOG.info(loaded.get().state().probeSettingsChange());
+        if (!loaded.get().state().settingsChange().isEmpty()) {
+            LOG.info(loaded.get().state().settingsChange());
             probeRefit.set(true);
         }
         LOG.infof("restored %s: %d reviews, %d pending halves, offsets %s (%d ms)", loaded.get().file().getFileName(),

@@ -127,9 +127,9 @@ class ComparisonSnapshotTest {
         Comparison.Settings changed = new Comparison.Settings("pretrained", "finetuned", 100, 60_000, 7, 1 << 19, 0.1);
         Comparison.Restored restored = Comparison.restore(
                 StateCodec.read(new DataInputStream(new ByteArrayInputStream(bytes(original)))), changed, gemm);
-        assertTrue(restored.probeSettingsChange().contains("C 1.0 -> 0.1"), restored.probeSettingsChange());
-        assertTrue(restored.probeSettingsChange().contains("memory bound 1048576 -> 524288"),
-                restored.probeSettingsChange());
+        assertTrue(restored.settingsChange().contains("C 1.0 -> 0.1"), restored.settingsChange());
+        assertTrue(restored.settingsChange().contains("memory bound 1048576 -> 524288"),
+                restored.settingsChange());
         LayerProbes probes = restored.comparison().probes();
         assertEquals(0.1, probes.c());
         assertEquals(1 << 19, probes.trainingSet().maxBytes());
@@ -147,7 +147,7 @@ class ComparisonSnapshotTest {
             }
         }
         assertEquals("", Comparison.restore(StateCodec.read(new DataInputStream(new ByteArrayInputStream(
-                bytes(original)))), SETTINGS, gemm).probeSettingsChange(), "unchanged settings: nothing to say");
+                bytes(original)))), SETTINGS, gemm).settingsChange(), "unchanged settings: nothing to say");
     }
 
     @Test

@@ -95,7 +95,8 @@ final class PoolingSession implements AutoCloseable {
         }
     }
 
-    private static OrtSession.SessionOptions sessionOptions(ExecutionSettings settings) throws OrtException {
+    /** The options every session of a checkpoint opens with (also what the fusion test optimizes with). */
+    static OrtSession.SessionOptions sessionOptions(ExecutionSettings settings) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         if (settings.intraOpThreads() > 0) {
             options.setIntraOpNumThreads(settings.intraOpThreads());

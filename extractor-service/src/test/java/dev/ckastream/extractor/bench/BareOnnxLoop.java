@@ -11,6 +11,7 @@ import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.ckastream.extractor.model.CheckpointFiles;
@@ -19,7 +20,7 @@ import dev.ckastream.extractor.tokenize.TokenizedReview;
 /**
  * The baseline: a plain {@link OrtSession} on the checkpoint's ORIGINAL model bytes (no rewrite, no taps),
  * asked only for the model's own output {@value #OUTPUT}, run over already tokenized, already micro-batched
- * reviews. Tensor building is inside the timed loop (the bare loop has to build its inputs too); the output
+ * reviews, on CPU or on a CUDA device (the same provider as the extractor under test). Tensor building is inside the timed loop (the bare loop has to build its inputs too); the output
  * is not copied out of ORT.
  */
 final class BareOnnxLoop implements AutoCloseable {
@@ -31,12 +32,20 @@ final class BareOnnxLoop implements AutoCloseable {
     private final OrtSession session;
     private final Map<String, OnnxJavaType> inputs = new HashMap<>();
 
-    BareOnnxLoop(String name, String modelLocation, int intraOpThreads) throws OrtException {
+    /** @param cudaDevice the CUDA device to run on, or -1 for CPU */
+    BareOnnxLoop(String name, String modelLocation, int intraOpThreads, int cudaDevice) throws OrtException {
         this.name = name;
         byte[] model = CheckpointFiles.readModel(modelLocation);
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             if (intraOpThreads > 0) {
                 options.setIntraOpNumThreads(intraOpThreads);
+            }
+            if (cudaDevice >= 0) {
+                if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+                    throw new IllegalStateException(name + ": this onnxruntime has no CUDA provider (available: "
+                            + OrtEnvironment.getAvailableProviders() + "); build with -Dgpu (deploy/bench-gpu does)");
+                }
+                options.addCUDA(cudaDevice);
             }
             session = env.createSession(model, options);
         }

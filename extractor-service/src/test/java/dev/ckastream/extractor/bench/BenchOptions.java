@@ -17,6 +17,9 @@ final class BenchOptions {
               --rounds R         end-to-end runs; runs alternate bare, e2e, bare, ... (R e2e, R+1 bare; default 3)
               --seed S           shuffle seed (default 42)
               --threads K        ONNX Runtime intra-op threads for both sides; 0 = ORT's default (default 0)
+              --provider P       execution provider for both sides: cpu or cuda (default cpu); cuda needs the
+                                 GPU build (deploy/bench-gpu does it) and fails rather than fall back to CPU
+              --device-id N      CUDA device for both sides (default 0)
               --token-budget B   micro-batch token budget for both sides (default 8192, the service default)
               --max-batch M      most reviews per micro-batch for both sides (default 64, the service default)
               --call-overhead C  batcher's per-call cost in tokens for both sides (default 64, the service default)
@@ -35,6 +38,8 @@ final class BenchOptions {
     int rounds = 3;
     long seed = 42;
     int threads = 0;
+    String provider = "cpu";
+    int deviceId = 0;
     int tokenBudget = 8192;
     int maxBatch = 64;
     int callOverhead = 64;
@@ -69,6 +74,8 @@ final class BenchOptions {
                 case "--rounds" -> o.rounds = positive(a, v);
                 case "--seed" -> o.seed = Long.parseLong(v);
                 case "--threads" -> o.threads = Integer.parseInt(v);
+                case "--provider" -> o.provider = v;
+                case "--device-id" -> o.deviceId = Integer.parseInt(v);
                 case "--token-budget" -> o.tokenBudget = positive(a, v);
                 case "--max-batch" -> o.maxBatch = positive(a, v);
                 case "--call-overhead" -> o.callOverhead = Integer.parseInt(v);
@@ -81,10 +88,17 @@ final class BenchOptions {
         if (o.maxTokens < 2) {
             throw new IllegalArgumentException("--max-tokens must be at least 2");
         }
-        if (o.warmup < 0 || o.threads < 0) {
-            throw new IllegalArgumentException("--warmup and --threads must be >= 0");
+        if (o.warmup < 0 || o.threads < 0 || o.deviceId < 0) {
+            throw new IllegalArgumentException("--warmup, --threads and --device-id must be >= 0");
+        }
+        if (!o.provider.equals("cpu") && !o.provider.equals("cuda")) {
+            throw new IllegalArgumentException("--provider must be cpu or cuda, got " + o.provider);
         }
         return o;
+    }
+
+    boolean cuda() {
+        return provider.equals("cuda");
     }
 
     /** The data file: --data itself, or imdb-test.jsonl.gz inside it; null if absent. */

@@ -93,9 +93,9 @@ public final class ExtractorBench {
                 data, measured.size(), warm.size(), o.seed);
         System.out.printf(Locale.ROOT, "  machine     %d CPUs (availableProcessors), load average %s (before)%n",
                 Runtime.getRuntime().availableProcessors(), loadAverage());
-        System.out.printf(Locale.ROOT, "  onnxruntime %s, CPU; intra-op threads %s on both sides; inter-op: ORT default"
+        System.out.printf(Locale.ROOT, "  onnxruntime %s, %s; intra-op threads %s on both sides; inter-op: ORT default"
                         + " (sequential execution)%n", OrtEnvironment.getEnvironment().getVersion(),
-                o.threads == 0 ? "0 = ORT default (one per physical core)" : Integer.toString(o.threads));
+                o.cuda() ? "CUDA device " + o.deviceId : "CPU", o.threads == 0 ? "0 = ORT default (one per physical core)" : Integer.toString(o.threads));
         System.out.printf(Locale.ROOT, "  batching    token budget %d, at most %d reviews, call overhead %d tokens,"
                 + " length-sorted (MicroBatcher)%n", o.tokenBudget, o.maxBatch, o.callOverhead);
         System.out.printf(Locale.ROOT, "  checkpoints %s%n", specs.stream()
@@ -163,7 +163,8 @@ public final class ExtractorBench {
         List<Run> runs = new ArrayList<>();
         try {
             for (int c = 0; c < specs.size(); c++) {
-                BareOnnxLoop loop = new BareOnnxLoop(specs.get(c).name(), specs.get(c).model(), o.threads);
+                BareOnnxLoop loop = new BareOnnxLoop(specs.get(c).name(), specs.get(c).model(), o.threads,
+                        o.cuda() ? o.deviceId : -1);
                 List<List<TokenizedReview>> b = batches.get(c);
                 loop.runBatch(b.get(0)); // warm-up: shortest and longest batch shapes
                 loop.runBatch(b.get(b.size() - 1));
@@ -176,8 +177,15 @@ public final class ExtractorBench {
             long startup = System.nanoTime();
             extractor = ExtractorProcess.start(o, broker.bootstrapServers(), work.resolve("extractor.log"));
             extractor.awaitReady(Duration.ofMinutes(5));
+            Map<String, String> providers = extractor.executionProviders();
+            String want = o.cuda() ? "CUDA" : "CPU";
+            if (providers.size() != specs.size() || !providers.values().stream().allMatch(want::equals)) {
+                throw new IllegalStateException("the extractor runs on " + providers + ", asked for " + want
+                        + "; its log (" + work.resolve("extractor.log") + "):\n" + extractor.tail(40));
+            }
             System.out.printf(Locale.ROOT, "  extractor   %s ready in %.1f s (JVM + both models + self-checks; not timed);"
-                            + " log %s%n", o.jar, (System.nanoTime() - startup) / 1e9, work.resolve("extractor.log"));
+                            + " execution providers %s; log %s%n", o.jar, (System.nanoTime() - startup) / 1e9, providers,
+                    work.resolve("extractor.log"));
             watcher = new ActivationWatcher(broker.bootstrapServers(), outTopics);
             watcher.awaitPositioned();
             producer = producer(broker.bootstrapServers());

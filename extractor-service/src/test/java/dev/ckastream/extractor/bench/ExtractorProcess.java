@@ -51,6 +51,10 @@ final class ExtractorProcess implements AutoCloseable {
         env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
         env.put("EXTRACTOR_MAX_TOKENS", Integer.toString(o.maxTokens));
         env.put("EXTRACTOR_EXECUTION_INTRA_OP_THREADS", Integer.toString(o.threads));
+        env.put("EXTRACTOR_EXECUTION_PROVIDER", o.provider);
+        env.put("EXTRACTOR_EXECUTION_DEVICE_ID", Integer.toString(o.deviceId));
+        // a CUDA benchmark that silently ran on CPU would report CPU figures as GPU ones
+        env.put("EXTRACTOR_EXECUTION_CUDA_FALLBACK_TO_CPU", "false");
         env.put("EXTRACTOR_BATCHING_TOKEN_BUDGET", Integer.toString(o.tokenBudget));
         env.put("EXTRACTOR_BATCHING_MAX_REVIEWS", Integer.toString(o.maxBatch));
         env.put("EXTRACTOR_BATCHING_CALL_OVERHEAD_TOKENS", Integer.toString(o.callOverhead));
@@ -80,6 +84,16 @@ final class ExtractorProcess implements AutoCloseable {
         }
         throw new IllegalStateException("the extractor was not ready after " + timeout + " (last: " + last
                 + "); its log (" + log + "):\n" + tail(40));
+    }
+
+    /** The execution provider each checkpoint's start-up line names ("checkpoint X: ... execution provider Y"). */
+    Map<String, String> executionProviders() throws IOException {
+        Map<String, String> out = new HashMap<>();
+        Matcher m = Pattern.compile("checkpoint (\\S+): .*execution provider (\\S+)").matcher(Files.readString(log));
+        while (m.find()) {
+            out.put(m.group(1), m.group(2));
+        }
+        return out;
     }
 
     /** Inference meters from /q/metrics, per checkpoint: micro-batches, seconds in ORT (incl. tensor building), reviews. */
