@@ -204,7 +204,7 @@
     const since = document.getElementById('interval-reviews');
     since.dataset.value = raw(at);
     since.textContent = intervals === null ? ' (none yet)'
-      : at !== null && at !== r.reviews ? ` (CKA intervals as of ${count(at)} reviews)` : '';
+      : at !== null && at !== r.reviews ? ` (CKA intervals last computed exactly at ${count(at)} reviews)` : '';
     tickAge();
   }
 

@@ -21,7 +21,7 @@ class ScoreTableCsvTest {
 
     @Test
     void everyColumnOfEveryLayerWithEmptyCellsForNull() {
-        ScoreReport.Intervals intervals = new ScoreReport.Intervals(0.95,
+        ScoreReport.Intervals intervals = new ScoreReport.Intervals(0.95, 48,
                 Arrays.asList(new double[] { 0.99, 1.0 }, new double[] { 0.81234567890123, 0.9 }, null),
                 Arrays.asList(new double[] { 0.98, 1.0 }, new double[] { -0.0125, 0.875 }, null),
                 Map.of("base", Arrays.asList(new double[] { 0.6, 0.8 }, new double[] { 0.55, 0.75 }, null),
