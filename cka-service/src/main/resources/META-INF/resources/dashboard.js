@@ -7,10 +7,18 @@
  *   <body data-connection="...">  connecting | live | reconnecting | offline
  *   [data-value]                  the full-precision value behind a displayed number ("null" when undefined)
  *   #layers-body tr[data-layer]   one row per layer; td[data-col] cka, ckaDebiased, probeFirst, probeSecond,
- *                                 probeDelta, status
+ *                                 probeDelta, status; in a number cell .val is the value, .ci its interval:
+ *                                 .ci[data-value="null"] and no text when undefined, else .lo and .hi (each
+ *                                 with data-value) shown as "[lo, hi]"
+ *   td[data-col=probeFirst|probeSecond][data-converged]  true | false | null; false adds a "†" (.unconverged)
+ *   td[data-col=probeDelta][data-verdict]  better | worse | no-clear-change | null; classes up/down only for
+ *                                 better/worse
+ *   #settle[data-settled][data-value]  settled, reviewsToSettle; #settle-text the sentence
+ *   #level[data-value]            the intervals' confidence level
+ *   #diagonal-chart .point        data-layer, data-value, data-lo, data-hi; .band one shaded interval run
  *   #heatmap rect.cell            one per (row, column) layer pair, data-row, data-col, data-value
- * Numbers are shown with fixed decimals (CKA 4, accuracy 3, rate 1) rounded half-up on the exact binary
- * value (Number#toFixed), "−" (U+2212) for negatives, and "—" for null.
+ * Numbers are shown with fixed decimals (CKA 4, accuracy 3, rate 1; intervals 3) rounded half-up on the
+ * exact binary value (Number#toFixed), "−" (U+2212) for negatives, and "—" for null.
  */
 'use strict';
 
@@ -53,6 +61,19 @@
   /** The value behind a displayed number, as JSON would write it. */
   function raw(x) {
     return x === null || x === undefined ? 'null' : String(x);
+  }
+
+  /** An interval [lo, hi] from the JSON, or null unless both ends are numbers. */
+  function interval(list, i) {
+    const v = Array.isArray(list) ? list[i] : null;
+    return Array.isArray(v) && v.length === 2 && isNumber(v[0]) && isNumber(v[1]) ? v : null;
+  }
+
+  /** The sentence of the settle line. */
+  function settleText(r) {
+    if (r.settled === true) return 'settled';
+    if (isNumber(r.reviewsToSettle)) return `about ${count(r.reviewsToSettle)} more reviews to settle`;
+    return 'not settled yet (no estimate)';
   }
 
   function clock(iso) {
@@ -166,6 +187,24 @@
       time.title = r.updatedAt;
     }
     document.getElementById('dead-letters').closest('.stat').classList.toggle('alert', r.deadLetters > 0);
+
+    const settle = document.getElementById('settle');
+    settle.dataset.settled = raw(typeof r.settled === 'boolean' ? r.settled : null);
+    settle.dataset.value = raw(isNumber(r.reviewsToSettle) ? r.reviewsToSettle : null);
+    settle.dataset.state = r.settled === true ? 'settled' : 'settling';
+    document.getElementById('settle-text').textContent = settleText(r);
+
+    const intervals = r.intervals || null;
+    const level = intervals && isNumber(intervals.level) ? intervals.level : null;
+    document.getElementById('level').dataset.value = raw(level);
+    document.querySelectorAll('.level-text').forEach((n) => {
+      n.textContent = level === null ? '95 %' : `${+(level * 100).toFixed(2)} %`;
+    });
+    const at = intervals && isNumber(intervals.reviews) ? intervals.reviews : null;
+    const since = document.getElementById('interval-reviews');
+    since.dataset.value = raw(at);
+    since.textContent = intervals === null ? ' (none yet)'
+      : at !== null && at !== r.reviews ? ` (CKA intervals last computed exactly at ${count(at)} reviews)` : '';
     tickAge();
   }
 
@@ -180,7 +219,7 @@
     age.textContent = s < 2 ? 'just now' : s < 120 ? `${s} s ago` : `${Math.round(s / 60)} min ago`;
   }
 
-  /** One entry per layer: the diagonal of both matrices, both probes, Δ, status. */
+  /** One entry per layer: the diagonal of both matrices, both probes, Δ, status, and their intervals. */
   function layerRows(r, first, second) {
     const cka = r.cka || [];
     const deb = r.ckaDebiased || [];
@@ -188,6 +227,11 @@
     const pa = Array.isArray(probe[first]) ? probe[first] : [];
     const pb = Array.isArray(probe[second]) ? probe[second] : [];
     const status = r.status || [];
+    const ci = r.intervals || {};
+    const ciProbe = ci.probe || {};
+    const verdict = Array.isArray(r.probeVerdict) ? r.probeVerdict : [];
+    const converged = r.probeConverged || {};
+    const flag = (list, i) => (Array.isArray(list) && typeof list[i] === 'boolean' ? list[i] : null);
     const n = Math.max(Math.min(cka.length, cka.length ? cka[0].length : 0), pa.length, pb.length, status.length);
     const rows = [];
     for (let i = 0; i < n; i++) {
@@ -201,6 +245,14 @@
         probeSecond: b,
         probeDelta: a !== null && b !== null ? b - a : null,
         status: typeof status[i] === 'string' ? status[i] : 'unknown',
+        ckaCi: interval(ci.ckaDiagonal, i),
+        ckaDebiasedCi: interval(ci.ckaDebiasedDiagonal, i),
+        probeFirstCi: interval(ciProbe[first], i),
+        probeSecondCi: interval(ciProbe[second], i),
+        probeDeltaCi: interval(ci.probeDelta, i),
+        verdict: typeof verdict[i] === 'string' ? verdict[i] : null,
+        convergedFirst: flag(converged[first], i),
+        convergedSecond: flag(converged[second], i),
       });
     }
     return rows;
@@ -215,7 +267,9 @@
     figure.replaceChildren(el('p', { class: 'empty' }, text));
   }
 
-  // Diagonal CKA line chart: x = layer, y = CKA, plain and debiased.
+  // Diagonal CKA line chart: x = layer, y = CKA, plain and debiased, each with its interval as a shaded band
+  // (and a whisker per layer, so a lone defined interval still shows). The y range follows values and
+  // intervals but is capped to [-1, 1.5]; what lies beyond is clipped, the exact ends are in the titles.
   function renderDiagonal(rows, first, second) {
     const figure = document.getElementById('diagonal-chart');
     if (rows.length === 0) {
@@ -225,17 +279,18 @@
     const W = 640, H = 360;
     const m = { top: 34, right: 20, bottom: 46, left: 56 };
     const w = W - m.left - m.right, h = H - m.top - m.bottom;
-    const values = rows.flatMap((r) => [r.cka, r.ckaDebiased]).filter(isNumber);
-    const lo = Math.min(0, ...values.map((v) => Math.floor(v * 10) / 10));
-    const hi = Math.max(1, ...values.map((v) => Math.ceil(v * 10) / 10));
+    const values = rows.flatMap((r) => [r.cka, r.ckaDebiased, ...(r.ckaCi || []), ...(r.ckaDebiasedCi || [])])
+      .filter(isNumber);
+    const lo = Math.max(-1, Math.min(0, ...values.map((v) => Math.floor(v * 10) / 10)));
+    const hi = Math.min(1.5, Math.max(1, ...values.map((v) => Math.ceil(v * 10) / 10)));
     const n = rows.length;
     const x = (i) => m.left + (n === 1 ? w / 2 : (i * w) / (n - 1));
-    const y = (v) => m.top + h - ((v - lo) / (hi - lo)) * h;
+    const y = (v) => m.top + h - ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * h;
 
     const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'line-chart', 'aria-hidden': 'true' });
     // grid and y axis
     const step = hi - lo > 1.5 ? 0.5 : 0.2;
-    for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9; t += step) {
+    for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + 1e-9; t += step) {
       const v = Math.round(t * 10) / 10;
       root.append(
         svg('line', { x1: m.left, x2: m.left + w, y1: y(v), y2: y(v), class: v === 0 ? 'axis' : 'grid' }),
@@ -256,9 +311,32 @@
         transform: `rotate(-90 14 ${m.top + h / 2})` }, 'CKA'));
 
     const series = [
-      { key: 'cka', name: 'CKA', cls: 'series-plain' },
-      { key: 'ckaDebiased', name: 'debiased CKA', cls: 'series-debiased' },
+      { key: 'cka', ci: 'ckaCi', name: 'CKA', cls: 'series-plain' },
+      { key: 'ckaDebiased', ci: 'ckaDebiasedCi', name: 'debiased CKA', cls: 'series-debiased' },
     ];
+    // bands first, under both lines
+    for (const s of series) {
+      const g = svg('g', { class: `bands ${s.cls}` });
+      let run = [];
+      const flush = () => {
+        if (run.length > 1) {
+          const top = run.map((i) => `${x(i).toFixed(1)},${y(rows[i][s.ci][1]).toFixed(1)}`);
+          const bottom = run.slice().reverse().map((i) => `${x(i).toFixed(1)},${y(rows[i][s.ci][0]).toFixed(1)}`);
+          g.append(svg('path', { d: `M${top.join('L')}L${bottom.join('L')}Z`, class: 'band' }));
+        }
+        run = [];
+      };
+      rows.forEach((r, i) => {
+        if (r[s.ci]) {
+          run.push(i);
+          g.append(svg('line', { x1: x(i), x2: x(i), y1: y(r[s.ci][0]), y2: y(r[s.ci][1]), class: 'whisker' }));
+        } else {
+          flush();
+        }
+      });
+      flush();
+      root.append(g);
+    }
     for (const s of series) {
       let d = '';
       let pen = false;
@@ -275,9 +353,13 @@
       if (d) g.append(svg('path', { d, class: 'line' }));
       rows.forEach((r, i) => {
         const v = r[s.key];
+        const ci = r[s.ci];
         if (isNumber(v)) {
-          g.append(svg('circle', { cx: x(i), cy: y(v), r: 4, class: 'point' },
-            svg('title', {}, `Layer ${i} (${first} vs ${second}): ${s.name} ${fixed(v, 4)}`)));
+          g.append(svg('circle', {
+            cx: x(i), cy: y(v), r: 4, class: 'point', 'data-series': s.key, 'data-layer': i, 'data-value': raw(v),
+            'data-lo': raw(ci ? ci[0] : null), 'data-hi': raw(ci ? ci[1] : null),
+          }, svg('title', {}, `Layer ${i} (${first} vs ${second}): ${s.name} ${fixed(v, 4)}`
+            + (ci ? ` [${fixed(ci[0], 4)}, ${fixed(ci[1], 4)}]` : ''))));
         }
       });
       root.append(g);
@@ -287,13 +369,16 @@
     series.forEach((s, k) => {
       const lx = k * 120;
       legend.append(
+        svg('rect', { x: lx, y: 2, width: 26, height: 12, rx: 2, class: `band ${s.cls}` }),
         svg('line', { x1: lx, x2: lx + 26, y1: 8, y2: 8, class: `line ${s.cls}` }),
         svg('circle', { cx: lx + 13, cy: 8, r: 3.5, class: `point ${s.cls}` }),
         svg('text', { x: lx + 32, y: 8, class: 'legend-text', 'dominant-baseline': 'middle' }, s.name));
     });
     root.append(legend);
-    figure.replaceChildren(root, el('figcaption', { class: 'sr-only' },
-      rows.map((r) => `layer ${r.layer}: CKA ${fixed(r.cka, 4)}, debiased ${fixed(r.ckaDebiased, 4)}`).join('; ')));
+    const described = (v, ci) => fixed(v, 4) + (ci ? ` [${fixed(ci[0], 4)}, ${fixed(ci[1], 4)}]` : '');
+    figure.replaceChildren(root, el('figcaption', { class: 'sr-only' }, rows.map((r) =>
+      `layer ${r.layer}: CKA ${described(r.cka, r.ckaCi)}, debiased ${described(r.ckaDebiased, r.ckaDebiasedCi)}`)
+      .join('; ')));
   }
 
   // Viridis, sampled: perceptually uniform and readable in both colour schemes.
@@ -391,6 +476,19 @@
     figure.replaceChildren(root);
   }
 
+  /** "[lo, hi]" of an interval, each end with its data-value; empty with data-value="null" when undefined. */
+  function intervalSpan(ci, format) {
+    if (!ci) return el('span', { class: 'ci', 'data-value': 'null' });
+    return el('span', { class: 'ci' }, '[', el('span', { class: 'lo', 'data-value': raw(ci[0]) }, format(ci[0])), ', ',
+      el('span', { class: 'hi', 'data-value': raw(ci[1]) }, format(ci[1])), ']');
+  }
+
+  const VERDICT_TEXT = {
+    better: 'better: the paired interval lies above 0',
+    worse: 'worse: the paired interval lies below 0',
+    'no-clear-change': 'no clear change: the paired interval contains 0',
+  };
+
   function renderTable(rows, first, second) {
     const body = document.getElementById('layers-body');
     if (rows.length === 0) {
@@ -398,19 +496,26 @@
       return;
     }
     const bar = (v) => el('span', { class: 'bar', style: `--v: ${isNumber(v) ? Math.min(1, Math.max(0, v)) : 0}`, 'aria-hidden': 'true' });
+    const ckaCell = (col, v, ci) => el('td', { class: 'num', 'data-col': col, 'data-value': raw(v) }, bar(v),
+      el('span', { class: 'val' }, fixed(v, 4)), ' ', intervalSpan(ci, (e) => fixed(e, 3)));
+    const probeCell = (col, v, ci, converged, name, layer) => el('td', {
+      class: 'num', 'data-col': col, 'data-value': raw(v), 'data-converged': raw(converged),
+      title: `${name}, layer ${layer}` + (converged === false ? ': the probe\'s fit did not converge' : ''),
+    }, el('span', { class: 'val' }, fixed(v, 3)),
+    converged === false ? el('span', { class: 'unconverged', title: 'the probe\'s fit did not converge' }, '\u2020') : null,
+    ' ', intervalSpan(ci, (e) => fixed(e, 3)));
     body.replaceChildren(...rows.map((r) => el('tr', { 'data-layer': r.layer },
       el('th', { scope: 'row', 'data-value': r.layer }, String(r.layer),
         r.layer === 0 ? el('span', { class: 'sub', title: 'layer 0 is the embedding output' }, ' emb') : null),
-      el('td', { class: 'num', 'data-col': 'cka', 'data-value': raw(r.cka) }, bar(r.cka),
-        el('span', { class: 'val' }, fixed(r.cka, 4))),
-      el('td', { class: 'num', 'data-col': 'ckaDebiased', 'data-value': raw(r.ckaDebiased) }, bar(r.ckaDebiased),
-        el('span', { class: 'val' }, fixed(r.ckaDebiased, 4))),
-      el('td', { class: 'num', 'data-col': 'probeFirst', 'data-value': raw(r.probeFirst), title: `${first}, layer ${r.layer}` },
-        el('span', { class: 'val' }, fixed(r.probeFirst, 3))),
-      el('td', { class: 'num', 'data-col': 'probeSecond', 'data-value': raw(r.probeSecond), title: `${second}, layer ${r.layer}` },
-        el('span', { class: 'val' }, fixed(r.probeSecond, 3))),
-      el('td', { class: `num delta ${r.probeDelta > 0 ? 'up' : r.probeDelta < 0 ? 'down' : ''}`, 'data-col': 'probeDelta',
-        'data-value': raw(r.probeDelta) }, el('span', { class: 'val' }, signed(r.probeDelta, 3))),
+      ckaCell('cka', r.cka, r.ckaCi),
+      ckaCell('ckaDebiased', r.ckaDebiased, r.ckaDebiasedCi),
+      probeCell('probeFirst', r.probeFirst, r.probeFirstCi, r.convergedFirst, first, r.layer),
+      probeCell('probeSecond', r.probeSecond, r.probeSecondCi, r.convergedSecond, second, r.layer),
+      el('td', {
+        class: `num delta ${r.verdict === 'better' ? 'up' : r.verdict === 'worse' ? 'down' : ''}`,
+        'data-col': 'probeDelta', 'data-value': raw(r.probeDelta), 'data-verdict': raw(r.verdict),
+        title: VERDICT_TEXT[r.verdict] || 'no verdict yet',
+      }, el('span', { class: 'val' }, signed(r.probeDelta, 3)), ' ', intervalSpan(r.probeDeltaCi, (e) => signed(e, 3))),
       el('td', { 'data-col': 'status', 'data-value': r.status },
         el('span', { class: `chip status-${/^[a-z]+$/.test(r.status) ? r.status : 'unknown'}` }, r.status)))));
   }

@@ -57,9 +57,11 @@ import io.quarkus.test.junit.TestProfile;
 /**
  * The live dashboard at {@code /} in Debian's headless Chromium, driven through Selenium: activation records go
  * through the real embedded broker in two waves while the page is open; the page must receive at least two
- * server-sent events, and once the scores have settled every number it shows (summary strip, per-layer table,
- * heatmap cells) must equal {@code GET /scores} at that moment: the full-precision {@code data-value} attributes
- * exactly, the displayed text as the page's documented formatting of that value. A screenshot is kept at
+ * server-sent events, and once the scores have settled every number it shows (summary strip, settle line,
+ * per-layer table with its intervals, verdict colouring, convergence marks and status chips, the diagonal chart's
+ * points and intervals, heatmap cells) must equal {@code GET /scores} at that moment: the full-precision
+ * {@code data-value} attributes exactly, the displayed text as the page's documented formatting of that value. The
+ * page's CSV link is followed and {@code GET /scores.csv} must carry the same numbers. A screenshot is kept at
  * {@code target/dashboard-screenshot.png} (and the dark colour scheme beside it, {@code dashboard-screenshot-dark.png}).
  *
  * <p>Runs under its own test profile (checkpoints {@value #FIRST} and {@value #SECOND}, so its own topics and
@@ -209,24 +211,107 @@ class DashboardBrowserTest {
             assertEquals(scores.get("updatedAt").asText(), value(shown, "updated-at"));
             assertEquals(scores.get("updatedAt").asText().substring(11, 19) + " UTC", summary(shown, "updated-at").get(1));
 
-            // Per-layer table.
+            // Settle line and confidence level.
+            JsonNode intervals = scores.get("intervals");
+            assertTrue(intervals != null && !intervals.isNull(), "intervals defined at " + 2 * WAVE + " reviews: " + scores);
+            assertEquals(intervals.get("level").asText(), shown.get("level"), "confidence level");
+            @SuppressWarnings("unchecked")
+            List<String> settle = (List<String>) shown.get("settle");
+            boolean isSettled = scores.get("settled").asBoolean();
+            JsonNode toSettle = scores.get("reviewsToSettle");
+            assertEquals(List.of(String.valueOf(isSettled), toSettle.isNull() ? "null" : toSettle.asText(),
+                    isSettled ? "settled"
+                            : toSettle.isNull() ? "not settled yet (no estimate)"
+                                    : String.format(Locale.US, "about %,d more reviews to settle", toSettle.asLong())),
+                    settle, "settle line");
+
+            // Per-layer table: every number with its interval, Δ coloured by the verdict only, † where a fit did
+            // not converge, the status chip.
             List<Map<String, Object>> rows = rows(shown);
             assertEquals(LAYERS, rows.size(), "one row per layer");
+            JsonNode converged = scores.get("probeConverged");
             for (int i = 0; i < LAYERS; i++) {
                 Map<String, Object> row = rows.get(i);
+                String at = "layer " + i + " ";
                 assertEquals(String.valueOf(i), row.get("layer"));
                 JsonNode pa = scores.get("probe").get(FIRST).get(i);
                 JsonNode pb = scores.get("probe").get(SECOND).get(i);
-                assertNumber(cell(row, "cka"), scores.get("cka").get(i).get(i), 4, "layer " + i + " CKA");
-                assertNumber(cell(row, "ckaDebiased"), scores.get("ckaDebiased").get(i).get(i), 4, "layer " + i + " debiased CKA");
-                assertNumber(cell(row, "probeFirst"), pa, 3, "layer " + i + " probe " + FIRST);
-                assertNumber(cell(row, "probeSecond"), pb, 3, "layer " + i + " probe " + SECOND);
-                double delta = pb.asDouble() - pa.asDouble();
-                assertEquals(delta, Double.parseDouble(cell(row, "probeDelta").get(0)), "layer " + i + " Δ value");
-                assertEquals(signed(delta, 3), cell(row, "probeDelta").get(1), "layer " + i + " Δ text");
+                assertNumber(cell(row, "cka"), scores.get("cka").get(i).get(i), 4, at + "CKA");
+                assertInterval(cell(row, "cka"), intervals.get("ckaDiagonal").get(i), false, at + "CKA interval");
+                assertNumber(cell(row, "ckaDebiased"), scores.get("ckaDebiased").get(i).get(i), 4, at + "debiased CKA");
+                assertInterval(cell(row, "ckaDebiased"), intervals.get("ckaDebiasedDiagonal").get(i), false,
+                        at + "debiased CKA interval");
+                assertNumber(cell(row, "probeFirst"), pa, 3, at + "probe " + FIRST);
+                assertInterval(cell(row, "probeFirst"), intervals.get("probe").get(FIRST).get(i), false,
+                        at + "probe " + FIRST + " interval");
+                assertConvergence(cell(row, "probeFirst"), converged.get(FIRST).get(i), at + "probe " + FIRST);
+                assertNumber(cell(row, "probeSecond"), pb, 3, at + "probe " + SECOND);
+                assertInterval(cell(row, "probeSecond"), intervals.get("probe").get(SECOND).get(i), false,
+                        at + "probe " + SECOND + " interval");
+                assertConvergence(cell(row, "probeSecond"), converged.get(SECOND).get(i), at + "probe " + SECOND);
+                Map<String, Object> delta = cell(row, "probeDelta");
+                double difference = pb.asDouble() - pa.asDouble();
+                assertEquals(difference, Double.parseDouble((String) delta.get("value")), at + "Δ value");
+                assertEquals(signed(difference, 3), delta.get("text"), at + "Δ text");
+                assertInterval(delta, intervals.get("probeDelta").get(i), true, at + "Δ interval");
+                String verdict = scores.get("probeVerdict").get(i).asText();
+                assertEquals(verdict, delta.get("verdict"), at + "verdict");
+                assertEquals(switch (verdict) {
+                    case "better" -> "delta num up";
+                    case "worse" -> "delta down num";
+                    default -> "delta num";
+                }, delta.get("classes"), at + "Δ coloured only for a better or worse verdict (" + verdict + ")");
                 String status = scores.get("status").get(i).asText();
-                assertEquals(List.of(status, status), cell(row, "status"), "layer " + i + " status");
+                assertEquals(List.of(status, status, "chip status-" + status), row.get("status"), at + "status");
             }
+            // The test data make the colouring visible: layer 0 identical (same probe, no change), layer 3 carries
+            // the label only in the second checkpoint.
+            assertEquals("no-clear-change", scores.get("probeVerdict").get(0).asText(), "verdict, identical layer 0");
+            assertEquals("better", scores.get("probeVerdict").get(LAYERS - 1).asText(),
+                    "verdict, layer " + (LAYERS - 1) + " (label only in " + SECOND + ")");
+
+            // Diagonal chart: a point per layer and series with its interval; a band per run of defined intervals.
+            @SuppressWarnings("unchecked")
+            List<List<String>> points = (List<List<String>>) shown.get("chart");
+            assertEquals(2 * LAYERS, points.size(), "diagonal chart points");
+            for (List<String> p : points) {
+                int i = Integer.parseInt(p.get(1));
+                String key = p.get(0);
+                JsonNode ci = intervals.get(key.equals("cka") ? "ckaDiagonal" : "ckaDebiasedDiagonal").get(i);
+                assertEquals(scores.get(key).get(i).get(i).asDouble(), Double.parseDouble(p.get(2)), key + " point " + i);
+                if (ci.isNull()) {
+                    assertEquals(List.of("null", "null"), p.subList(3, 5), key + " point " + i + " interval");
+                } else {
+                    assertEquals(List.of(ci.get(0).asDouble(), ci.get(1).asDouble()),
+                            List.of(Double.parseDouble(p.get(3)), Double.parseDouble(p.get(4))),
+                            key + " point " + i + " interval");
+                }
+            }
+            @SuppressWarnings("unchecked")
+            List<List<Object>> bands = (List<List<Object>>) shown.get("bands");
+            for (List<Object> band : bands) {
+                String key = (String) band.get(0);
+                JsonNode ci = intervals.get(key.equals("cka") ? "ckaDiagonal" : "ckaDebiasedDiagonal");
+                long defined = 0;
+                long runs = 0;
+                for (int i = 0; i < LAYERS; i++) {
+                    boolean here = !ci.get(i).isNull();
+                    defined += here ? 1 : 0;
+                    boolean next = i + 1 < LAYERS && !ci.get(i + 1).isNull();
+                    runs += here && next && (i == 0 || ci.get(i - 1).isNull()) ? 1 : 0;
+                }
+                assertEquals(List.of(key, runs, defined), List.of(band.get(0), ((Number) band.get(1)).longValue(),
+                        ((Number) band.get(2)).longValue()), key + " bands and whiskers");
+            }
+            assertEquals(2, bands.size(), "a band group per series");
+
+            // The CSV download: the page links it, and it carries the same table.
+            @SuppressWarnings("unchecked")
+            List<Object> csvLink = (List<Object>) shown.get("csv");
+            assertEquals(List.of(page.toString() + "scores.csv", true), csvLink, "CSV link");
+            assertCsv(scores);
+            assertEquals(scores.get("updatedAt").asText(), scores().get("updatedAt").asText(),
+                    "no new scores while the CSV was read");
 
             // Heatmap: layers x layers cells, each the full-precision plain CKA; the diagonal chart: two series.
             @SuppressWarnings("unchecked")
@@ -238,7 +323,6 @@ class DashboardBrowserTest {
                 assertEquals(scores.get("cka").get(i).get(j).asDouble(), Double.parseDouble((String) c.get(2)),
                         "heatmap " + i + "," + j);
             }
-            assertEquals(2L * LAYERS, ((Number) shown.get("points")).longValue(), "diagonal chart points");
             assertEquals(2L, ((Number) shown.get("lines")).longValue(), "diagonal chart series");
 
             // The heatmap's estimator toggle: debiased, then back to plain (what the screenshot shows).
@@ -272,6 +356,20 @@ class DashboardBrowserTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> s = (Map<String, Object>) ((JavascriptExecutor) driver).executeScript("""
                 const pair = (n) => n ? [n.dataset.value, n.innerText.trim()] : null;
+                const numberCell = (td) => {
+                  const ci = td.querySelector('.ci');
+                  const lo = ci && ci.querySelector('.lo'), hi = ci && ci.querySelector('.hi');
+                  return {
+                    value: td.dataset.value, text: td.querySelector('.val').innerText.trim(),
+                    ci: ci ? (lo && hi ? [lo.dataset.value, lo.innerText.trim(), hi.dataset.value, hi.innerText.trim(),
+                                          ci.innerText.trim()]
+                                       : [ci.dataset.value, ci.innerText.trim()]) : null,
+                    converged: td.dataset.converged === undefined ? 'absent' : td.dataset.converged,
+                    dagger: td.querySelectorAll('.unconverged').length,
+                    verdict: td.dataset.verdict === undefined ? 'absent' : td.dataset.verdict,
+                    classes: [...td.classList].sort().join(' '),
+                  };
+                };
                 const summary = {};
                 for (const id of ['reviews', 'labeled', 'rate', 'pending', 'dead-letters', 'train-reviews',
                                   'test-reviews', 'updated-at']) {
@@ -279,12 +377,25 @@ class DashboardBrowserTest {
                 }
                 const rows = [...document.querySelectorAll('#layers-body tr[data-layer]')].map((tr) => {
                   const row = { layer: tr.dataset.layer };
-                  tr.querySelectorAll('td[data-col]').forEach((td) => { row[td.dataset.col] = pair(td); });
+                  tr.querySelectorAll('td[data-col]').forEach((td) => {
+                    row[td.dataset.col] = td.dataset.col === 'status'
+                      ? [td.dataset.value, td.innerText.trim(), td.querySelector('.chip').className]
+                      : numberCell(td);
+                  });
                   return row;
                 });
                 const heatmap = [...document.querySelectorAll('#heatmap rect.cell')]
                   .map((r) => [r.dataset.row, r.dataset.col, r.dataset.value]);
+                const settle = document.getElementById('settle');
+                const csv = document.getElementById('csv-link');
                 return {
+                  settle: [settle.dataset.settled, settle.dataset.value, document.getElementById('settle-text').innerText],
+                  level: document.getElementById('level').dataset.value,
+                  csv: csv ? [csv.href, csv.hasAttribute('download')] : null,
+                  chart: [...document.querySelectorAll('#diagonal-chart .series .point')]
+                    .map((c) => [c.dataset.series, c.dataset.layer, c.dataset.value, c.dataset.lo, c.dataset.hi]),
+                  bands: [...document.querySelectorAll('#diagonal-chart .bands')].map((g) => [g.classList.contains('series-plain')
+                    ? 'cka' : 'ckaDebiased', g.querySelectorAll('.band').length, g.querySelectorAll('.whisker').length]),
                   updates: document.body.dataset.updates,
                   connection: document.body.dataset.connection,
                   title: document.getElementById('title').innerText,
@@ -318,9 +429,10 @@ class DashboardBrowserTest {
         return (List<Map<String, Object>>) s.get("rows");
     }
 
+    /** A number cell: value, text, ci, converged, dagger, verdict, classes (see the snapshot script). */
     @SuppressWarnings("unchecked")
-    private static List<String> cell(Map<String, Object> row, String column) {
-        return (List<String>) row.get(column);
+    private static Map<String, Object> cell(Map<String, Object> row, String column) {
+        return (Map<String, Object>) row.get(column);
     }
 
     private static void assertCount(Map<String, Object> shown, String id, JsonNode expected) {
@@ -336,6 +448,88 @@ class DashboardBrowserTest {
         }
         assertEquals(expected.asDouble(), Double.parseDouble(shown.get(0)), what + " value");
         assertEquals(fixed(expected.asDouble(), digits), shown.get(1), what + " text");
+    }
+
+    /** A table cell's value and text against a JSON number or null. */
+    private static void assertNumber(Map<String, Object> cell, JsonNode expected, int digits, String what) {
+        assertNumber(List.of((String) cell.get("value"), (String) cell.get("text")), expected, digits, what);
+    }
+
+    /**
+     * A table cell's interval against the JSON's {@code [lo, hi]} or null: each end's data-value exactly, its text
+     * with 3 decimals ({@code signed} ones for a difference), shown as "[lo, hi]"; nothing shown for null.
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertInterval(Map<String, Object> cell, JsonNode expected, boolean signed, String what) {
+        List<String> ci = (List<String>) cell.get("ci");
+        if (expected == null || expected.isNull()) {
+            assertEquals(List.of("null", ""), ci, what);
+            return;
+        }
+        double lo = expected.get(0).asDouble();
+        double hi = expected.get(1).asDouble();
+        String loText = signed ? signed(lo, 3) : fixed(lo, 3);
+        String hiText = signed ? signed(hi, 3) : fixed(hi, 3);
+        assertEquals(5, ci.size(), what + ": " + ci);
+        assertEquals(lo, Double.parseDouble(ci.get(0)), what + " lower value");
+        assertEquals(hi, Double.parseDouble(ci.get(2)), what + " upper value");
+        assertEquals(List.of(loText, hiText, "[" + loText + ", " + hiText + "]"), List.of(ci.get(1), ci.get(3), ci.get(4)),
+                what + " text");
+    }
+
+    /** data-converged as the JSON's flag, and a "†" exactly when the fit did not converge. */
+    private static void assertConvergence(Map<String, Object> cell, JsonNode converged, String what) {
+        String flag = converged == null || converged.isNull() ? "null" : String.valueOf(converged.asBoolean());
+        assertEquals(flag, cell.get("converged"), what + " converged");
+        assertEquals(flag.equals("false") ? 1L : 0L, ((Number) cell.get("dagger")).longValue(), what + " †");
+    }
+
+    /**
+     * {@code GET /scores.csv} against the record: headers, the column names, and every cell of every layer (numbers
+     * read back to the JSON's double, empty for null).
+     */
+    private static void assertCsv(JsonNode scores) {
+        io.restassured.response.Response response = given().get("/scores.csv").then().statusCode(200).extract().response();
+        assertTrue(response.contentType().startsWith("text/csv"), "CSV content type: " + response.contentType());
+        assertEquals("attachment; filename=\"cka-" + FIRST + "-" + SECOND + ".csv\"",
+                response.header("Content-Disposition"), "CSV file name");
+        List<String> lines = List.of(response.asString().split("\r\n"));
+        String p1 = "probe_" + FIRST;
+        String p2 = "probe_" + SECOND;
+        assertEquals(String.join(",", "layer", "cka", "cka_lo", "cka_hi", "cka_debiased", "cka_debiased_lo",
+                "cka_debiased_hi", p1, p1 + "_lo", p1 + "_hi", p2, p2 + "_lo", p2 + "_hi", "probe_delta",
+                "probe_delta_lo", "probe_delta_hi", "probe_verdict", "status"), lines.get(0), "CSV header");
+        assertEquals(LAYERS + 1, lines.size(), "CSV: header and one row per layer: " + lines);
+        JsonNode intervals = scores.get("intervals");
+        for (int i = 0; i < LAYERS; i++) {
+            String[] cells = lines.get(i + 1).split(",", -1);
+            assertEquals(18, cells.length, "CSV row " + i + ": " + lines.get(i + 1));
+            JsonNode pa = scores.get("probe").get(FIRST).get(i);
+            JsonNode pb = scores.get("probe").get(SECOND).get(i);
+            List<JsonNode> expected = List.of(scores.get("cka").get(i).get(i), scores.get("ckaDebiased").get(i).get(i),
+                    pa, pb, pa.isNull() || pb.isNull() ? JSON.nullNode() : JSON.getNodeFactory().numberNode(pb.asDouble() - pa.asDouble()));
+            List<JsonNode> ci = List.of(intervals.get("ckaDiagonal").get(i), intervals.get("ckaDebiasedDiagonal").get(i),
+                    intervals.get("probe").get(FIRST).get(i), intervals.get("probe").get(SECOND).get(i),
+                    intervals.get("probeDelta").get(i));
+            assertEquals(String.valueOf(i), cells[0], "CSV layer");
+            for (int k = 0; k < expected.size(); k++) {
+                String column = "CSV row " + i + " column " + (1 + 3 * k);
+                assertCsvNumber(expected.get(k), cells[1 + 3 * k], column);
+                assertCsvNumber(ci.get(k).isNull() ? null : ci.get(k).get(0), cells[2 + 3 * k], column + " lo");
+                assertCsvNumber(ci.get(k).isNull() ? null : ci.get(k).get(1), cells[3 + 3 * k], column + " hi");
+            }
+            JsonNode verdict = scores.get("probeVerdict").get(i);
+            assertEquals(verdict.isNull() ? "" : verdict.asText(), cells[16], "CSV verdict " + i);
+            assertEquals(scores.get("status").get(i).asText(), cells[17], "CSV status " + i);
+        }
+    }
+
+    private static void assertCsvNumber(JsonNode expected, String cell, String what) {
+        if (expected == null || expected.isNull()) {
+            assertEquals("", cell, what);
+        } else {
+            assertEquals(expected.asDouble(), Double.parseDouble(cell), what);
+        }
     }
 
     /** The page's formatting: half-up on the exact binary value (as Number#toFixed), U+2212 for negatives. */
@@ -423,8 +617,9 @@ class DashboardBrowserTest {
     }
 
     /**
-     * Layer 0 identical, layer 1 a scaled copy with a little noise, layer 2 a noisier copy, layer 3 unrelated but
-     * still carrying the label: different statuses, and probes with something to find on every layer.
+     * Layer 0 identical, layer 1 a scaled copy with a little noise, layer 2 a noisier copy, layer 3 unrelated and
+     * carrying the label only in the second checkpoint: different statuses, the same probe accuracy where the
+     * layers agree, and a clear probe gain on layer 3.
      */
     private static List<Review> reviews() {
         Random random = new Random(11);
@@ -436,12 +631,12 @@ class DashboardBrowserTest {
             for (int k = 0; k < a.length; k++) {
                 int layer = k / DIM;
                 int d = k % DIM;
-                a[k] = (float) (random.nextGaussian() + (d == 1 ? 2.5 * label : 0));
+                a[k] = (float) (random.nextGaussian() + (d == 1 && layer < LAYERS - 1 ? 2.5 * label : 0));
                 b[k] = switch (layer) {
                     case 0 -> a[k];
                     case 1 -> (float) (2 * a[k] + 0.15 * random.nextGaussian());
                     case 2 -> (float) (a[k] + 0.45 * random.nextGaussian());
-                    default -> (float) (random.nextGaussian() + (d == 3 ? 2.5 * label : 0));
+                    default -> (float) (random.nextGaussian() + (d == 3 ? 4.0 * label : 0));
                 };
             }
             reviews.add(new Review("dash-" + r, label, a, b));
