@@ -131,13 +131,11 @@ public class ScoreBoard {
         record Snapshot(CkaScores scores, DiagonalIntervals intervals, long reviews, long labeled, int pending,
                 long deadLetters, LayerProbes probes) {
         }
-        store.write(c -> {
-            c.flush();
-            return null;
-        });
         long started = System.nanoTime();
         boolean recompute = exact || exactIntervals == null || started - nanosOfExactIntervals >= exactIntervalsEveryNanos;
-        Snapshot s = store.read(c -> {
+        // A write: it folds buffered reviews in and refreshes the intervals' Gram cache; the scores are then a pure read.
+        Snapshot s = store.write(c -> {
+            c.flush();
             CkaScores scores = c.scores();
             DiagonalIntervals intervals = null;
             if (scores != null && (recompute || exactIntervals.reviews() > c.reviews()

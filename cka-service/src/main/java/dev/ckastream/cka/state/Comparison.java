@@ -186,8 +186,8 @@ public final class Comparison {
 
     /**
      * Confidence intervals of the diagonal CKA values in {@code scores} (computed by {@link #scores()} for the
-     * same reviews), or null before the first review. Reads the state; it only refreshes a cache of Gram
-     * matrices over the retained sample, so call it under the store's lock like every read.
+     * same reviews), or null before the first review. It refreshes a cache of Gram matrices over the retained
+     * sample (no state a snapshot or a score sees), so call it under the store's write lock.
      */
     public DiagonalIntervals diagonalIntervals(CkaScores scores, ConfidenceLevel level) {
         if (retained == null || scores == null) {
