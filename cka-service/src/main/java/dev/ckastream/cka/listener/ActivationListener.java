@@ -12,6 +12,7 @@ import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.cka.contract.PooledHalf;
 import dev.ckastream.cka.join.ReviewJoin;
 import dev.ckastream.cka.observe.CkaMetrics;
+import dev.ckastream.cka.observe.CkaMetrics.Work;
 import dev.ckastream.cka.score.ProbeTrainer;
 import dev.ckastream.cka.score.ScoreBoard;
 import dev.ckastream.cka.state.Comparison;
@@ -34,8 +35,10 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 /**
  * Kafka in: both checkpoints' activation topics on one channel, one polled batch at a time on a worker
  * thread. Each record is validated, joined with its other half, and counted once; what cannot be counted
- * goes to {@code activations.dlq}. Scores go out after every {@code cka.emit-every} newly counted reviews
- * (at most once per polled batch) and, when something changed, every {@code cka.emit-interval}.
+ * goes to {@code activations.dlq}. The reviews a batch completes are folded into the co-moments together
+ * (up to {@code cka.backlog-batch}). Scores go out after every {@code cka.emit-every} newly counted reviews
+ * (at most once per polled batch, and spaced to {@code cka.emit-max-share} of the time) and, when something
+ * changed, every {@code cka.emit-interval}.
  */
 @ApplicationScoped
 public class ActivationListener {
@@ -71,30 +74,37 @@ public class ActivationListener {
     @Blocking
     public CompletionStage<Void> consume(KafkaRecordBatch<byte[], byte[]> batch) {
         long now = System.currentTimeMillis();
+        long started = System.nanoTime();
         List<DeadLetter> dead = new ArrayList<>();
         // The whole batch is applied under the state lock, each record's offset with its effect, so a
-        // snapshot always matches the offsets it records.
+        // snapshot always matches the offsets it records (and never sees the backlog's wider buffer).
         int counted = store.write(c -> {
             int completed = 0;
-            for (KafkaRecord<byte[], byte[]> record : batch) {
-                int before = dead.size();
-                if (apply(c, record, now, dead)) {
-                    completed++;
+            c.beginBacklog(batch.getRecords().size());
+            try {
+                for (KafkaRecord<byte[], byte[]> record : batch) {
+                    int before = dead.size();
+                    if (apply(c, record, now, dead)) {
+                        completed++;
+                    }
+                    c.deadLettered(dead.size() - before);
+                    long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
+                    if (offset >= 0) {
+                        c.applied(record.getTopic(), record.getPartition(), offset);
+                    }
                 }
-                c.deadLettered(dead.size() - before);
-                long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
-                if (offset >= 0) {
-                    c.applied(record.getTopic(), record.getPartition(), offset);
-                }
+            } finally {
+                c.endBacklog();
             }
             return completed;
         });
+        metrics.spent(Work.UPDATE, System.nanoTime() - started);
         List<CompletableFuture<Void>> sends = new ArrayList<>(dead.size());
         dead.forEach(d -> sends.add(deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.detail)));
         if (counted > 0 || !dead.isEmpty()) {
             metrics.counted(counted);
             board.markChanged();
-            if (board.reviewsSinceLastEmit() >= emitEvery) {
+            if (board.reviewsSinceLastEmit() >= emitEvery && board.emissionDue()) {
                 board.publishIfChanged();
             }
             trainer.counted(store.read(c -> c.labeled()));

@@ -1,27 +1,64 @@
 package dev.ckastream.cka.observe;
 
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
-/** cka-service meters (Prometheus at {@code /q/metrics}): reviews counted, dead letters by reason. */
+/**
+ * cka-service meters (Prometheus at {@code /q/metrics}): reviews counted, dead letters by reason, and where the
+ * time goes ({@code ckastream_cka_work_seconds{part=...}}, see {@link Work}).
+ */
 @ApplicationScoped
 public class CkaMetrics {
 
+    /** The parts of the service's work that are timed, as the {@code part} tag. */
+    public enum Work {
+        /** Applying a polled batch (decode, join, co-moment update) and folding buffered reviews before scoring. */
+        UPDATE,
+        /** Computing the scores from the co-moments and writing the score record (without the intervals). */
+        SCORES,
+        /** Recomputing the CKA intervals from the retained sample. */
+        INTERVALS,
+        /** Retraining the probes (a thread of its own). */
+        PROBES,
+        /** Writing a state snapshot (a thread of its own; the stream waits only for its staging). */
+        SNAPSHOT;
+
+        String tag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     private final MeterRegistry registry;
     private final Counter counted;
+    private final Map<Work, Timer> work = new EnumMap<>(Work.class);
 
     @Inject
     public CkaMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.counted = Counter.builder("ckastream.cka.reviews").description("reviews counted (both halves joined)")
                 .register(registry);
+        for (Work w : Work.values()) {
+            work.put(w, Timer.builder("ckastream.cka.work").description("time spent in one part of the service's work")
+                    .tag("part", w.tag()).register(registry));
+        }
     }
 
     public void counted(int reviews) {
         counted.increment(reviews);
+    }
+
+    /** Records {@code nanos} spent in {@code part}. */
+    public void spent(Work part, long nanos) {
+        work.get(part).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void deadLetter(String reason) {
