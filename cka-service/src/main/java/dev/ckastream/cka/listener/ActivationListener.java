@@ -51,6 +51,7 @@ public class ActivationListener {
     private final String firstTopic;
     private final String secondTopic;
     private final int emitEvery;
+    private final long emitIntervalNanos;
 
     @Inject
     public ActivationListener(CkaConfig config, ComparisonStore store, ActivationDeadLetters deadLetters,
@@ -63,6 +64,7 @@ public class ActivationListener {
         this.firstTopic = Topics.activations(config.first());
         this.secondTopic = Topics.activations(config.second());
         this.emitEvery = config.emitEvery();
+        this.emitIntervalNanos = config.emitInterval().toNanos();
     }
 
     /** A record that cannot be counted, to be dead-lettered once the batch is applied. */
@@ -78,8 +80,13 @@ public class ActivationListener {
         List<DeadLetter> dead = new ArrayList<>();
         // The whole batch is applied under the state lock, each record's offset with its effect, so a
         // snapshot always matches the offsets it records (and never sees the backlog's wider buffer).
+        long[] folds = new long[2];
+        long[] locked = new long[1];
         int counted = store.write(c -> {
+            locked[0] = System.nanoTime();
             int completed = 0;
+            folds[0] = c.folds();
+            folds[1] = c.foldNanos();
             c.beginBacklog(batch.getRecords().size());
             try {
                 for (KafkaRecord<byte[], byte[]> record : batch) {
@@ -95,9 +102,13 @@ public class ActivationListener {
                 }
             } finally {
                 c.endBacklog();
+                folds[0] = c.folds() - folds[0];
+                folds[1] = c.foldNanos() - folds[1];
             }
             return completed;
         });
+        metrics.spent(Work.WAIT, locked[0] - started);
+        metrics.folded(folds[0], folds[1]);
         metrics.spent(Work.UPDATE, System.nanoTime() - started);
         List<CompletableFuture<Void>> sends = new ArrayList<>(dead.size());
         dead.forEach(d -> sends.add(deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.detail)));
@@ -138,7 +149,12 @@ public class ActivationListener {
         }
     }
 
-    /** Dead-letters halves that waited too long, then publishes scores if anything changed. */
+    /**
+     * Dead-letters halves that waited too long, then publishes scores if anything changed, unless reviews are
+     * streaming and the last emission (the listener's) is less than half an interval old: the listener's own
+     * emissions carry them, paced to {@code cka.emit-max-share}, and a timer emission on top would take the
+     * state lock from the update.
+     */
     @Scheduled(every = "${cka.emit-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void tick() {
@@ -151,6 +167,9 @@ public class ActivationListener {
         if (!expired.isEmpty()) {
             expired.forEach(d -> deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.detail));
             board.markChanged();
+        }
+        if (board.reviewsSinceLastEmit() > 0 && board.nanosSinceLastEmission() < emitIntervalNanos / 2) {
+            return;
         }
         board.publishIfChanged();
     }

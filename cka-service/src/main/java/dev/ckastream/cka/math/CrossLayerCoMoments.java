@@ -78,6 +78,9 @@ public final class CrossLayerCoMoments {
     private int pending;
     /** Fold when this many reviews are buffered: the batch capacity, or a backlog's width. */
     private int foldAt;
+    /** Folds so far and the time they took (not part of the state: for the service's meters). */
+    private long folds;
+    private long foldNanos;
 
     private boolean shiftSet;
     private final double[] shift;
@@ -257,6 +260,7 @@ public final class CrossLayerCoMoments {
         if (m == 0) {
             return;
         }
+        final long started = System.nanoTime();
         if (!shiftSet) {
             for (int r = 0; r < m; r++) {
                 int col = r * dim;
@@ -306,6 +310,18 @@ public final class CrossLayerCoMoments {
         gemm.dgemm(false, false, dim, nl, m, 1.0, buf, 0, dim, norms, 0, rows, 1.0, u, 0, dim);
         n += m;
         pending = 0;
+        folds++;
+        foldNanos += System.nanoTime() - started;
+    }
+
+    /** Folds ({@link #flush()}es of at least one review) since this instance was created. */
+    public long folds() {
+        return folds;
+    }
+
+    /** Time spent folding since this instance was created, in nanoseconds. */
+    public long foldNanos() {
+        return foldNanos;
     }
 
     private int layerOffset(int a) {

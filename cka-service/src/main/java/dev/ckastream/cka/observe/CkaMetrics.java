@@ -23,6 +23,10 @@ public class CkaMetrics {
     public enum Work {
         /** Applying a polled batch (decode, join, co-moment update) and folding buffered reviews before scoring. */
         UPDATE,
+        /** The part of {@link #UPDATE} spent waiting for the state lock (held by an emission or a snapshot). */
+        WAIT,
+        /** The part of {@link #UPDATE} spent folding buffered reviews into the co-moments (GEMM, DSYRK, norms). */
+        FOLD,
         /** Computing the scores from the co-moments and writing the score record (without the intervals). */
         SCORES,
         /** Recomputing the CKA intervals from the retained sample. */
@@ -40,11 +44,14 @@ public class CkaMetrics {
     private final MeterRegistry registry;
     private final Counter counted;
     private final Map<Work, Timer> work = new EnumMap<>(Work.class);
+    private final Counter folds;
 
     @Inject
     public CkaMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.counted = Counter.builder("ckastream.cka.reviews").description("reviews counted (both halves joined)")
+                .register(registry);
+        this.folds = Counter.builder("ckastream.cka.folds").description("co-moment updates (batches folded in)")
                 .register(registry);
         for (Work w : Work.values()) {
             work.put(w, Timer.builder("ckastream.cka.work").description("time spent in one part of the service's work")
@@ -54,6 +61,14 @@ public class CkaMetrics {
 
     public void counted(int reviews) {
         counted.increment(reviews);
+    }
+
+    /** Records co-moment folds: {@code count} of them that took {@code nanos} in all. */
+    public void folded(long count, long nanos) {
+        if (count > 0) {
+            folds.increment(count);
+            spent(Work.FOLD, nanos);
+        }
     }
 
     /** Records {@code nanos} spent in {@code part}. */

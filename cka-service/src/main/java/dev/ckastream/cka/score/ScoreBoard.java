@@ -117,6 +117,11 @@ public class ScoreBoard {
         return System.nanoTime() - nanosAtLastEmissionEnd >= gap;
     }
 
+    /** Time since the last emission ended. */
+    public long nanosSinceLastEmission() {
+        return System.nanoTime() - nanosAtLastEmissionEnd;
+    }
+
     /** Computes and publishes the scores if anything changed since the last time; returns what is current. */
     public synchronized ScoreReport publishIfChanged() {
         boolean idleAfterRescaled = !latestIntervalsExact && reviewsSinceLastEmit() == 0;
@@ -164,10 +169,13 @@ public class ScoreBoard {
                 long deadLetters, LayerProbes probes) {
         }
         long began = System.nanoTime();
-        store.write(c -> {
+        long[] folds = store.write(c -> {
+            long before = c.folds();
+            long nanos = c.foldNanos();
             c.flush();
-            return null;
+            return new long[] {c.folds() - before, c.foldNanos() - nanos};
         });
+        metrics.folded(folds[0], folds[1]);
         long started = System.nanoTime();
         metrics.spent(Work.UPDATE, started - began);
         boolean recompute = exact || exactIntervals == null || started - nanosOfExactIntervals >= exactIntervalsEveryNanos;

@@ -231,6 +231,16 @@ public final class Comparison {
         return intervals.intervals(scores.diagonal(), scores.diagonalDebiased(), level);
     }
 
+    /** Co-moment folds so far in this process (0 before the first review); for the service's meters. */
+    public long folds() {
+        return coMoments == null ? 0 : coMoments.folds();
+    }
+
+    /** Time spent in those folds, in nanoseconds. */
+    public long foldNanos() {
+        return coMoments == null ? 0 : coMoments.foldNanos();
+    }
+
     /** How many reviews the CKA intervals are estimated from (0 before the first review). */
     public int retainedReviews() {
         return retained == null ? 0 : retained.size();
