@@ -28,6 +28,14 @@ public interface CkaConfig {
     @WithDefault("1s")
     Duration emitInterval();
 
+    /**
+     * Most share of the consumer's time that score emissions take while reviews stream: after an emission that
+     * took t, the next one after {@code emit-every} reviews waits until t × (1/share − 1) has passed (at most
+     * {@code emit-interval}). 1 emits after every {@code emit-every} reviews, as often as polls allow.
+     */
+    @WithDefault("0.25")
+    double emitMaxShare();
+
     /** Where the crash-safe state snapshots live (a volume in compose). */
     @WithDefault("cka-state")
     String stateDir();
@@ -59,6 +67,15 @@ public interface CkaConfig {
     @WithDefault("64")
     int updateBatch();
 
+    /**
+     * Most reviews of one polled batch folded into the co-moments in one update when a backlog is waiting
+     * (BLAS runs wider batches faster per review; only float64 rounding depends on the batching). The batch
+     * buffer grows to at most this plus {@code update-batch} reviews: (both checkpoints' layers × dim) × 8 bytes
+     * each, 49 MB at 7 × 768 against 7 × 768.
+     */
+    @WithDefault("512")
+    int backlogBatch();
+
     interface Snapshot {
         /** Write snapshots at all (every interval and on shutdown); restore the latest on start. */
         @WithDefault("true")
@@ -87,6 +104,14 @@ public interface CkaConfig {
         /** Retrain the probes after this many new labelled reviews (and whenever the stream goes idle). */
         @WithDefault("200")
         int every();
+
+        /**
+         * Most share of one core that retraining takes while labelled reviews stream: after a retrain that took
+         * t, the next one after {@code every} reviews waits until t × (1/share − 1) has passed. The retrain when
+         * the stream goes idle never waits. 1 retrains back to back.
+         */
+        @WithDefault("0.25")
+        double maxShare();
 
         /** Idle time after which probes are retrained on what has arrived. */
         @WithDefault("2s")

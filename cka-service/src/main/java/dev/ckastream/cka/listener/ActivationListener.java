@@ -16,6 +16,7 @@ import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.cka.contract.PooledHalf;
 import dev.ckastream.cka.join.ReviewJoin;
 import dev.ckastream.cka.observe.CkaMetrics;
+import dev.ckastream.cka.observe.CkaMetrics.Work;
 import dev.ckastream.cka.score.ProbeTrainer;
 import dev.ckastream.cka.score.ScoreBoard;
 import dev.ckastream.cka.state.Comparison;
@@ -38,8 +39,10 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 /**
  * Kafka in: both checkpoints' activation topics on one channel, one polled batch at a time on a worker
  * thread. Each record is validated, joined with its other half, and counted once; what cannot be counted
- * goes to {@code activations.dlq}. Scores go out after every {@code cka.emit-every} newly counted reviews
- * (at most once per polled batch) and, when something changed, every {@code cka.emit-interval}.
+ * goes to {@code activations.dlq}. The reviews a batch completes are folded into the co-moments together
+ * (up to {@code cka.backlog-batch}). Scores go out after every {@code cka.emit-every} newly counted reviews
+ * (at most once per polled batch, and spaced to {@code cka.emit-max-share} of the time) and, when something
+ * changed, every {@code cka.emit-interval}.
  */
 @ApplicationScoped
 public class ActivationListener {
@@ -53,6 +56,7 @@ public class ActivationListener {
     private final String secondTopic;
     private final int emitEvery;
     private final Duration publishTimeout;
+    private final long emitIntervalNanos;
 
     @Inject
     public ActivationListener(CkaConfig config, ComparisonStore store, ActivationDeadLetters deadLetters,
@@ -66,6 +70,7 @@ public class ActivationListener {
         this.secondTopic = Topics.activations(config.second());
         this.emitEvery = config.emitEvery();
         this.publishTimeout = config.publishTimeout();
+        this.emitIntervalNanos = config.emitInterval().toNanos();
     }
 
     /** A record that cannot be counted, to be dead-lettered once the batch is applied. */
@@ -77,30 +82,46 @@ public class ActivationListener {
     @Blocking
     public CompletionStage<Void> consume(KafkaRecordBatch<byte[], byte[]> batch) {
         long now = System.currentTimeMillis();
+        long started = System.nanoTime();
         List<DeadLetter> dead = new ArrayList<>();
         // The whole batch is applied under the state lock, each record's offset with its effect, so a
-        // snapshot always matches the offsets it records.
+        // snapshot always matches the offsets it records (and never sees the backlog's wider buffer).
+        long[] folds = new long[2];
+        long[] locked = new long[1];
         int counted = store.write(c -> {
+            locked[0] = System.nanoTime();
             int completed = 0;
-            for (KafkaRecord<byte[], byte[]> record : batch) {
-                int before = dead.size();
-                if (apply(c, record, now, dead)) {
-                    completed++;
+            folds[0] = c.folds();
+            folds[1] = c.foldNanos();
+            c.beginBacklog(batch.getRecords().size());
+            try {
+                for (KafkaRecord<byte[], byte[]> record : batch) {
+                    int before = dead.size();
+                    if (apply(c, record, now, dead)) {
+                        completed++;
+                    }
+                    c.deadLettered(dead.size() - before);
+                    long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
+                    if (offset >= 0) {
+                        c.applied(record.getTopic(), record.getPartition(), offset);
+                    }
                 }
-                c.deadLettered(dead.size() - before);
-                long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
-                if (offset >= 0) {
-                    c.applied(record.getTopic(), record.getPartition(), offset);
-                }
+            } finally {
+                c.endBacklog();
+                folds[0] = c.folds() - folds[0];
+                folds[1] = c.foldNanos() - folds[1];
             }
             return completed;
         });
+        metrics.spent(Work.WAIT, locked[0] - started);
+        metrics.folded(folds[0], folds[1]);
+        metrics.spent(Work.UPDATE, System.nanoTime() - started);
         List<CompletableFuture<Void>> sends = new ArrayList<>(dead.size());
         dead.forEach(d -> sends.add(deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.detail)));
         if (counted > 0 || !dead.isEmpty()) {
             metrics.counted(counted);
             board.markChanged();
-            if (board.reviewsSinceLastEmit() >= emitEvery) {
+            if (board.reviewsSinceLastEmit() >= emitEvery && board.emissionDue()) {
                 board.publishIfChanged();
             }
             trainer.counted(store.read(c -> c.labeled()));
@@ -150,7 +171,12 @@ public class ActivationListener {
         }
     }
 
-    /** Dead-letters halves that waited too long, then publishes scores if anything changed. */
+    /**
+     * Dead-letters halves that waited too long, then publishes scores if anything changed, unless reviews are
+     * streaming and the last emission (the listener's) is less than half an interval old: the listener's own
+     * emissions carry them, paced to {@code cka.emit-max-share}, and a timer emission on top would take the
+     * state lock from the update.
+     */
     @Scheduled(every = "${cka.emit-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void tick() {
@@ -163,6 +189,9 @@ public class ActivationListener {
         if (!expired.isEmpty()) {
             expired.forEach(d -> deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.detail));
             board.markChanged();
+        }
+        if (board.reviewsSinceLastEmit() > 0 && board.nanosSinceLastEmission() < emitIntervalNanos / 2) {
+            return;
         }
         board.publishIfChanged();
     }

@@ -11,6 +11,8 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.ckastream.cka.config.CkaConfig;
+import dev.ckastream.cka.observe.CkaMetrics;
+import dev.ckastream.cka.observe.CkaMetrics.Work;
 import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeReport;
 import dev.ckastream.cka.probe.UnconvergedProbes;
@@ -19,8 +21,11 @@ import io.quarkus.scheduler.Scheduled;
 
 /**
  * Retrains the probes (warm start) on a background thread of its own: after every {@code cka.probe.every}
- * new labelled reviews, and when the stream has been idle for {@code cka.probe.idle-after} with labelled
- * reviews not yet trained on. One retrain at a time; the stream never waits for it.
+ * new labelled reviews, but no more than {@code cka.probe.max-share} of one core while the stream is busy
+ * (after a retrain that took t, the next waits until t × (1/share − 1) has passed: on a small machine a
+ * back-to-back retrain would take the core the co-moment update needs), and when the stream has been idle
+ * for {@code cka.probe.idle-after} with labelled reviews not yet trained on, without waiting. One retrain at
+ * a time; the stream never waits for it.
  */
 @ApplicationScoped
 public class ProbeTrainer {
@@ -31,6 +36,11 @@ public class ProbeTrainer {
     private final ScoreBoard board;
     private final int every;
     private final long idleNanos;
+    private final double maxShare;
+    private final CkaMetrics metrics;
+    /** How long the last retrain took and when it ended, for the pacing while the stream is busy. */
+    private volatile long nanosOfLastTrain;
+    private volatile long nanosAtLastTrainEnd = System.nanoTime();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "probe-trainer");
         t.setDaemon(true);
@@ -43,17 +53,23 @@ public class ProbeTrainer {
     private long nanosOfLastChange = System.nanoTime();
 
     @Inject
-    public ProbeTrainer(ComparisonStore store, ScoreBoard board, CkaConfig config) {
+    public ProbeTrainer(ComparisonStore store, ScoreBoard board, CkaConfig config, CkaMetrics metrics) {
         this.store = store;
         this.board = board;
+        this.metrics = metrics;
         this.every = config.probe().every();
         this.idleNanos = config.probe().idleAfter().toNanos();
+        this.maxShare = config.probe().maxShare();
+        if (!(maxShare > 0 && maxShare <= 1)) {
+            throw new IllegalArgumentException("cka.probe.max-share must be in (0, 1], not " + maxShare);
+        }
     }
 
     /** Called by the listener after each batch with the labelled count. */
     public void counted(long labeled) {
-        if (labeled - labeledAtLastTrain >= every) {
-            trigger();
+        long rest = (long) (nanosOfLastTrain * (1 / maxShare - 1));
+        if (labeled - labeledAtLastTrain >= every && System.nanoTime() - nanosAtLastTrainEnd >= rest) {
+            trigger(false);
         }
     }
 
@@ -66,15 +82,19 @@ public class ProbeTrainer {
             labeledAtLastLook = labeled;
             nanosOfLastChange = now;
         } else if (labeled > labeledAtLastTrain && now - nanosOfLastChange >= idleNanos) {
-            trigger();
+            trigger(true);
             return;
         }
         if (store.takeProbeRefit()) {
-            trigger();
+            trigger(true);
         }
     }
 
-    private void trigger() {
+    /**
+     * Retrains on the worker. {@code publish}: publish the new accuracies at once (the stream is idle);
+     * otherwise the listener's next emission carries them, so that scoring is not done twice while busy.
+     */
+    private void trigger(boolean publish) {
         LayerProbes probes = store.read(c -> c.probes());
         if (probes == null || !training.compareAndSet(false, true)) {
             return;
@@ -84,6 +104,10 @@ public class ProbeTrainer {
             try {
                 long started = System.nanoTime();
                 ProbeReport report = probes.retrain();
+                long ended = System.nanoTime();
+                nanosOfLastTrain = ended - started;
+                nanosAtLastTrainEnd = ended;
+                metrics.spent(Work.PROBES, ended - started);
                 labeledAtLastTrain = labeled;
                 LOG.debugf("probes retrained on %d train / %d test reviews in %d ms", report.trainCount(),
                         report.testCount(), (System.nanoTime() - started) / 1_000_000);
@@ -92,7 +116,9 @@ public class ProbeTrainer {
                     LOG.warn(notConverged);
                 }
                 board.markChanged();
-                board.publishIfChanged();
+                if (publish) {
+                    board.publishIfChanged();
+                }
             } catch (RuntimeException e) {
                 LOG.errorf(e, "probe retraining failed; the previous accuracies stay");
             } finally {

@@ -24,6 +24,8 @@ import dev.ckastream.contract.ContractVersion;
 import dev.ckastream.contract.ScoreReport;
 import dev.ckastream.contract.Topics;
 import dev.ckastream.cka.math.CkaScores;
+import dev.ckastream.cka.observe.CkaMetrics;
+import dev.ckastream.cka.observe.CkaMetrics.Work;
 import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeReport;
 import dev.ckastream.cka.state.ComparisonStore;
@@ -64,6 +66,14 @@ public class ScoreBoard {
     private volatile long reviewsAtLastEmit;
     private long nanosAtLastEmit = System.nanoTime();
     private double rate;
+    private final CkaMetrics metrics;
+    private final double emitMaxShare;
+    private final long emitIntervalNanos;
+    /** How long the last emission took and when it ended, for {@link #emissionDue()}. */
+    private volatile long nanosOfLastEmission;
+    private volatile long nanosAtLastEmissionEnd = System.nanoTime();
+    /** The last {@link #build}'s time in the scores (without the intervals and the flush). */
+    private long scoresNanos;
 
     @Inject
     @Channel("scores")
@@ -71,9 +81,15 @@ public class ScoreBoard {
     MutinyEmitter<Record<String, byte[]>> scores;
 
     @Inject
-    public ScoreBoard(ComparisonStore store, CkaConfig config, ObjectMapper json) {
+    public ScoreBoard(ComparisonStore store, CkaConfig config, ObjectMapper json, CkaMetrics metrics) {
         this.store = store;
         this.config = config;
+        this.metrics = metrics;
+        this.emitMaxShare = config.emitMaxShare();
+        if (!(emitMaxShare > 0 && emitMaxShare <= 1)) {
+            throw new IllegalArgumentException("cka.emit-max-share must be in (0, 1], not " + emitMaxShare);
+        }
+        this.emitIntervalNanos = config.emitInterval().toNanos();
         this.statusRule = new LayerStatusRule(config.status().untouched(), config.status().refined());
         this.level = new ConfidenceLevel(config.intervals().level());
         this.exactIntervalsEveryNanos = config.intervals().every().toNanos();
@@ -91,13 +107,30 @@ public class ScoreBoard {
         return store.read(c -> c.reviews()) - reviewsAtLastEmit;
     }
 
+    /**
+     * Whether an emission now keeps emissions within {@code cka.emit-max-share} of the time: after one that took
+     * t, the next is due t × (1/share − 1) after it ended, and never later than {@code cka.emit-interval}. Under
+     * a backlog this spaces emissions out (each costs the same whatever the number of new reviews).
+     */
+    public boolean emissionDue() {
+        long gap = Math.min((long) (nanosOfLastEmission * (1 / emitMaxShare - 1)), emitIntervalNanos);
+        return System.nanoTime() - nanosAtLastEmissionEnd >= gap;
+    }
+
+    /** Time since the last emission ended. */
+    public long nanosSinceLastEmission() {
+        return System.nanoTime() - nanosAtLastEmissionEnd;
+    }
+
     /** Computes and publishes the scores if anything changed since the last time; returns what is current. */
     public synchronized ScoreReport publishIfChanged() {
         boolean idleAfterRescaled = !latestIntervalsExact && reviewsSinceLastEmit() == 0;
         if (!changed.getAndSet(false) && !idleAfterRescaled) {
             return latest;
         }
+        long started = System.nanoTime();
         ScoreReport report = build(idleAfterRescaled);
+        long built = System.nanoTime();
         latest = report;
         byte[] value;
         try {
@@ -111,6 +144,10 @@ public class ScoreBoard {
                 ok -> { }, failure -> LOG.warnf("score record not written to %s: %s", Topics.SCORES,
                         failure.getMessage()));
         events.onNext(report);
+        long ended = System.nanoTime();
+        metrics.spent(Work.SCORES, scoresNanos + (ended - built));
+        nanosOfLastEmission = ended - started;
+        nanosAtLastEmissionEnd = ended;
         return report;
     }
 
@@ -131,19 +168,33 @@ public class ScoreBoard {
         record Snapshot(CkaScores scores, DiagonalIntervals intervals, long reviews, long labeled, int pending,
                 long deadLetters, LayerProbes probes) {
         }
-        long started = System.nanoTime();
-        boolean recompute = exact || exactIntervals == null || started - nanosOfExactIntervals >= exactIntervalsEveryNanos;
-        // A write: it folds buffered reviews in and refreshes the intervals' Gram cache; the scores are then a pure read.
-        Snapshot s = store.write(c -> {
+        long began = System.nanoTime();
+        long[] folds = store.write(c -> {
+            long before = c.folds();
+            long nanos = c.foldNanos();
             c.flush();
+            return new long[] {c.folds() - before, c.foldNanos() - nanos};
+        });
+        metrics.folded(folds[0], folds[1]);
+        long started = System.nanoTime();
+        metrics.spent(Work.UPDATE, started - began);
+        boolean recompute = exact || exactIntervals == null || started - nanosOfExactIntervals >= exactIntervalsEveryNanos;
+        long[] intervalNanos = {0};
+        // A write: it refreshes the intervals' Gram cache; the scores themselves are a pure read.
+        Snapshot s = store.write(c -> {
             CkaScores scores = c.scores();
             DiagonalIntervals intervals = null;
             if (scores != null && (recompute || exactIntervals.reviews() > c.reviews()
                     || exactIntervals.cka().size() != scores.layers(Side.FIRST))) {
+                long t = System.nanoTime();
                 intervals = c.diagonalIntervals(scores, level);
+                intervalNanos[0] = System.nanoTime() - t;
             }
             return new Snapshot(scores, intervals, c.reviews(), c.labeled(), c.pending(), c.deadLetters(), c.probes());
         });
+        if (intervalNanos[0] > 0) {
+            metrics.spent(Work.INTERVALS, intervalNanos[0]);
+        }
         DiagonalIntervals intervals = s.intervals;
         if (intervals != null) {
             exactIntervals = intervals;
@@ -166,6 +217,7 @@ public class ScoreBoard {
         ProbeReport probeReport = s.probes == null ? null : s.probes.lastReport();
         ScoreUncertainty trust = ScoreUncertainty.of(Map.of(Side.FIRST, config.first(), Side.SECOND, config.second()),
                 s.scores, intervals, probeReport, s.reviews, level, statusRule);
+        scoresNanos = System.nanoTime() - started - intervalNanos[0];
         return new ScoreReport(ContractVersion.CURRENT, List.of(config.first(), config.second()), s.reviews,
                 s.labeled, layers, cka, debiased, probe(probeReport, s.scores), trust.status(), trust.intervals(),
                 trust.probeVerdict(), trust.probeConverged(), trust.settle().settled(), trust.settle().reviewsToSettle(),

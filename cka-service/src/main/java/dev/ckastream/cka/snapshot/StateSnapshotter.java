@@ -11,6 +11,7 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import dev.ckastream.cka.config.CkaConfig;
+import dev.ckastream.cka.observe.CkaMetrics;
 import dev.ckastream.cka.state.ComparisonStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,6 +28,7 @@ public class StateSnapshotter {
     private static final Logger LOG = Logger.getLogger(StateSnapshotter.class);
 
     private final ComparisonStore store;
+    private final CkaMetrics metrics;
     private final boolean enabled;
     private final AtomicLong lastBytes = new AtomicLong();
     private final AtomicLong lastMillis = new AtomicLong();
@@ -35,8 +37,9 @@ public class StateSnapshotter {
     private long reviewsAtLastSnapshot = -1;
 
     @Inject
-    public StateSnapshotter(ComparisonStore store, CkaConfig config, MeterRegistry registry) {
+    public StateSnapshotter(ComparisonStore store, CkaConfig config, MeterRegistry registry, CkaMetrics metrics) {
         this.store = store;
+        this.metrics = metrics;
         this.enabled = config.snapshot().enabled();
         Gauge.builder("ckastream.cka.snapshot.bytes", lastBytes, AtomicLong::get).description("size of the last snapshot")
                 .register(registry);
@@ -67,6 +70,7 @@ public class StateSnapshotter {
     synchronized void write(String why) {
         try {
             SnapshotFiles.Written w = store.snapshot();
+            metrics.spent(CkaMetrics.Work.SNAPSHOT, w.nanos());
             lastBytes.set(w.bytes());
             lastMillis.set(w.nanos() / 1_000_000);
             lastHeldMillis.set(w.stagingNanos() / 1_000_000);

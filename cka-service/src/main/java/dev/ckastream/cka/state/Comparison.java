@@ -43,7 +43,7 @@ public final class Comparison {
 
     /** Settings that shape the state (from configuration). */
     public record Settings(String first, String second, int maxPending, long maxAgeMillis, int updateBatch,
-            long probeMaxBytes, double probeC, int intervalSample) {
+            long probeMaxBytes, double probeC, int intervalSample, int backlogBatch) {
 
         /** The default size of the retained sample the CKA intervals are estimated from. */
         public static final int DEFAULT_INTERVAL_SAMPLE = 256;
@@ -51,6 +51,13 @@ public final class Comparison {
         public Settings(String first, String second, int maxPending, long maxAgeMillis, int updateBatch,
                 long probeMaxBytes, double probeC) {
             this(first, second, maxPending, maxAgeMillis, updateBatch, probeMaxBytes, probeC, DEFAULT_INTERVAL_SAMPLE);
+        }
+
+        /** Without backlog batches: every co-moment update folds {@code updateBatch} reviews. */
+        public Settings(String first, String second, int maxPending, long maxAgeMillis, int updateBatch,
+                long probeMaxBytes, double probeC, int intervalSample) {
+            this(first, second, maxPending, maxAgeMillis, updateBatch, probeMaxBytes, probeC, intervalSample,
+                    updateBatch);
         }
     }
 
@@ -86,6 +93,8 @@ public final class Comparison {
     private DiagonalCkaIntervals intervals;
     private long labeled;
     private long deadLetters;
+    /** Reviews the current backlog may bring (0 outside one); see {@link #beginBacklog}. */
+    private int backlog;
 
     public Comparison(Settings settings, GemmEngine gemm) {
         this(settings, gemm, new CountedReviews());
@@ -158,12 +167,35 @@ public final class Comparison {
                     LayerProbes.DEFAULT_MIN_TEST);
             retained = new RetainedReviews(first.layers(), first.dim(), second.layers(), second.dim(),
                     settings.intervalSample());
+            if (backlog > 0) {
+                coMoments.beginBacklog(backlog);
+            }
         }
         coMoments.add(first.pooled(), second.pooled());
         retained.offer(first.reviewId(), first.pooled(), second.pooled());
         if (done.label() != null) {
             labeled++;
             probes.add(first.reviewId(), done.label(), first.pooled(), second.pooled());
+        }
+    }
+
+    /**
+     * Up to {@code records} input records are about to be offered (a polled batch): the reviews they complete
+     * are folded into the co-moments together, up to {@code cka.backlog-batch} at once, instead of in batches
+     * of {@code cka.update-batch}. Call {@link #endBacklog()} after the last one, in the same write.
+     */
+    public void beginBacklog(int records) {
+        backlog = Math.min(records, settings.backlogBatch());
+        if (coMoments != null && backlog > 0) {
+            coMoments.beginBacklog(backlog);
+        }
+    }
+
+    /** Ends {@link #beginBacklog}: what it brought is folded in, fewer than {@code cka.update-batch} stay buffered. */
+    public void endBacklog() {
+        backlog = 0;
+        if (coMoments != null) {
+            coMoments.endBacklog();
         }
     }
 
@@ -197,6 +229,16 @@ public final class Comparison {
             intervals = new DiagonalCkaIntervals(retained, gemm);
         }
         return intervals.intervals(scores.diagonal(), scores.diagonalDebiased(), level);
+    }
+
+    /** Co-moment folds so far in this process (0 before the first review); for the service's meters. */
+    public long folds() {
+        return coMoments == null ? 0 : coMoments.folds();
+    }
+
+    /** Time spent in those folds, in nanoseconds. */
+    public long foldNanos() {
+        return coMoments == null ? 0 : coMoments.foldNanos();
     }
 
     /** How many reviews the CKA intervals are estimated from (0 before the first review). */

@@ -42,7 +42,8 @@ public class ComparisonStore {
         GemmEngine gemm = GemmEngine.best();
         Comparison.Settings settings = new Comparison.Settings(config.first(), config.second(),
                 config.join().maxPending(), config.join().maxAge().toMillis(), config.updateBatch(),
-                config.probe().maxBytes(), config.probe().c(), config.intervals().sample());
+                config.probe().maxBytes(), config.probe().c(), config.intervals().sample(),
+                Math.max(config.backlogBatch(), config.updateBatch()));
         this.snapshots = new SnapshotFiles(Path.of(config.stateDir()).toAbsolutePath(), config.snapshot().keep());
         this.comparison = config.snapshot().enabled() ? restore(settings, gemm) : new Comparison(settings, gemm);
         LOG.infof("comparing %s (rows) with %s (columns): topics %s, %s -> %s; GEMM engine %s; state in %s",

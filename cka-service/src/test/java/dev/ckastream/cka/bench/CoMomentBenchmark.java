@@ -130,6 +130,42 @@ public final class CoMomentBenchmark {
         }
     }
 
+    /**
+     * Reviews/s of the bare co-moment update at batch size {@code m}: the same cross DGEMMs and self DSYRKs
+     * (see the class comment) on a pre-filled float64 batch, through {@code gemm}, into {@code cross},
+     * {@code selfA} and {@code selfB} (accumulated into, so that they can be reused across batch sizes). One
+     * warm-up repetition, then the median of {@code reps} repetitions of {@code perRep} batches.
+     */
+    public static double bareReviewsPerSecond(GemmEngine gemm, int la, int da, int lb, int db, int m, int reps,
+            int perRep, double[][] cross, double[][] selfA, double[][] selfB) {
+        Random rnd = new Random(m);
+        int dim = la * da + lb * db;
+        double[] z = new double[dim * (m + 1)];
+        for (int k = 0; k < dim * m; k++) {
+            z[k] = rnd.nextGaussian();
+        }
+        int offB = la * da;
+        Runnable rep = () -> {
+            for (int b = 0; b < perRep; b++) {
+                for (int i = 0; i < la; i++) {
+                    gemm.dgemm(false, true, da, lb * db, m, 1.0, z, i * da, dim, z, offB, dim, 1.0, cross[i], 0, da);
+                }
+                for (int i = 0; i < la; i++) {
+                    gemm.dsyrkUpper(da, m, 1.0, z, i * da, dim, 1.0, selfA[i], 0, da);
+                }
+                for (int j = 0; j < lb; j++) {
+                    gemm.dsyrkUpper(db, m, 1.0, z, offB + j * db, dim, 1.0, selfB[j], 0, db);
+                }
+            }
+        };
+        rep.run();
+        double[] t = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            t[i] = seconds(rep);
+        }
+        return (double) perRep * m / median(t);
+    }
+
     /** Times the co-moment section's write and read through a buffered temp file (page cache; no fsync). */
     private static void snapshot(CrossLayerCoMoments c, GemmEngine gemm) {
         try {

@@ -27,38 +27,103 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.ckastream.cka.math.GemmEngine;
 import dev.ckastream.cka.process.ServiceProcess;
 import dev.ckastream.deploy.broker.EmbeddedKafkaBroker;
 
 /**
- * cka-service as deployed (the packaged JVM, a real broker): review pairs of a given shape produced into the
- * activation topics, as fast as possible or at a fixed rate. Reports end-to-end throughput (reviews/s from
- * the first send to the score record that counts the last review), the latency from a pair's send to the
- * first {@code cka.scores} record that includes it (median, p95, max), and the service's heap and RSS over
- * time (sustained load: they must plateau), and each state snapshot's size, write time and the part of it
- * during which scoring waited.
+ * cka-service as deployed (the packaged JVM, a real broker), against its machine's limit, in one run:
+ * <ol>
+ *   <li>labelled review pairs of a given shape produced into the activation topics as fast as possible, then
+ *       the same unlabelled (each on a fresh broker and service): end-to-end throughput (reviews/s from the first
+ *       send to the score record that counts the last review) and the share of that time the service spent
+ *       updating, scoring, recomputing intervals, retraining probes and writing snapshots (its
+ *       {@code ckastream_cka_work_seconds} timers; probes and snapshots run on threads of their own, so the
+ *       shares may add up to more than 100 %);</li>
+ *   <li>with {@code --rate}, labelled pairs at that rate ({@code half}: half the labelled throughput just
+ *       measured): the latency from a pair's send to the first {@code cka.scores} record that includes it
+ *       (median, p95, max);</li>
+ *   <li>the bare float64 co-moment update of the same shapes through the same BLAS, in this JVM after the
+ *       services have stopped, at 64, 256 and 512 reviews per batch ({@link CoMomentBenchmark}), and each
+ *       throughput's ratio to the fastest.</li>
+ * </ol>
+ * Each service run also reports heap and RSS over time (sustained load: they must plateau) and each state
+ * snapshot's size and write time.
  *
- * <p>Run with {@code deploy/bench-cka [--reviews N] [--layers L] [--dim D] [--rate PAIRS_PER_S]}.
+ * <p>Run with {@code deploy/bench-cka [--reviews N] [--layers L] [--dim D] [--rate PAIRS_PER_S|half]
+ * [--env NAME=VALUE ...]}.
  */
 public final class ScoringServiceBenchmark {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int[] BLAS_BATCHES = {64, 256, 512};
+    private static final List<String> PARTS = List.of("update", "wait", "fold", "scores", "intervals", "probes", "snapshot");
+
+    /** One service run's figures. */
+    record Run(String what, double reviewsPerSecond, double seconds, double[] latencyMillis, int scoreRecords,
+            Map<String, Double> workSeconds, List<String> memory, List<String> snapshots, String last, String engine) {
+    }
 
     public static void main(String[] args) throws Exception {
         int reviews = 2000, layers = 7, dim = 768;
-        double rate = 0;
+        String rate = null;
         List<String> serviceEnv = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--reviews" -> reviews = Integer.parseInt(args[++i]);
                 case "--layers" -> layers = Integer.parseInt(args[++i]);
                 case "--dim" -> dim = Integer.parseInt(args[++i]);
-                case "--rate" -> rate = Double.parseDouble(args[++i]);
+                case "--rate" -> rate = args[++i];
                 case "--env" -> serviceEnv.add(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+        List<Run> runs = new ArrayList<>();
+        Run labelled = serve("labelled, as fast as possible", reviews, layers, dim, 0, true, serviceEnv);
+        runs.add(labelled);
+        runs.add(serve("unlabelled, as fast as possible", reviews, layers, dim, 0, false, serviceEnv));
+        if (rate != null) {
+            double pairsPerSecond = rate.equals("half") ? labelled.reviewsPerSecond / 2 : Double.parseDouble(rate);
+            runs.add(serve(String.format("labelled at %.0f pairs/s%s", pairsPerSecond, rate.equals("half")
+                    ? " (half the labelled throughput)" : ""), reviews, layers, dim, pairsPerSecond, true, serviceEnv));
+        }
+
+        GemmEngine gemm = GemmEngine.best();
+        System.out.printf("%nbare co-moment update (cross DGEMM + self DSYRK, float64, %s), same run:%n", gemm.implementation());
+        double[][] cross = new double[layers][dim * layers * dim];
+        double[][] selfA = new double[layers][dim * dim];
+        double[][] selfB = new double[layers][dim * dim];
+        double best = 0;
+        int bestBatch = 0;
+        for (int m : BLAS_BATCHES) {
+            double r = CoMomentBenchmark.bareReviewsPerSecond(gemm, layers, dim, layers, dim, m, 5,
+                    Math.max(2, 1024 / m), cross, selfA, selfB);
+            System.out.printf("  %4d reviews per batch: %7.0f reviews/s%n", m, r);
+            if (r > best) {
+                best = r;
+                bestBatch = m;
+            }
+        }
+
+        System.out.printf("%nsummary (%d pairs of %d x %d per checkpoint; %d cores; GEMM engine %s):%n", reviews, layers,
+                dim, Runtime.getRuntime().availableProcessors(), labelled.engine);
+        System.out.printf("  BLAS limit: %.0f reviews/s (bare update at %d per batch)%n", best, bestBatch);
+        for (Run r : runs) {
+            StringBuilder shares = new StringBuilder();
+            for (String part : PARTS) {
+                double sec = r.workSeconds.getOrDefault(part, 0.0);
+                shares.append(String.format(" %s %.0f%%", part, 100 * sec / r.seconds));
+            }
+            System.out.printf("  %-45s %6.0f reviews/s = %.2f of the BLAS limit | latency median %.0f ms, p95 %.0f ms,"
+                    + " max %.0f ms | time in%s%n", r.what + ":", r.reviewsPerSecond, r.reviewsPerSecond / best,
+                    r.latencyMillis[0], r.latencyMillis[1], r.latencyMillis[2], shares);
+        }
+    }
+
+    /** Starts a broker and the packaged service, produces the pairs, and measures until the last is scored. */
+    private static Run serve(String what, int reviews, int layers, int dim, double rate, boolean labelled,
+            List<String> serviceEnv) throws Exception {
         Path work = Files.createTempDirectory("ckastream-bench-cka");
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka")).start()) {
             java.util.HashMap<String, String> env = new java.util.HashMap<>(Map.of(
@@ -70,8 +135,7 @@ public final class ScoringServiceBenchmark {
             Path jar = ServiceProcess.ckaJar();
             ServiceProcess cka = new ServiceProcess(jar, env, work.resolve("cka.log")).start();
             cka.awaitReady(Duration.ofSeconds(120));
-            System.out.printf("cka-service ready (%s); %d pairs of %d x %d, %s%n", jar, reviews, layers, dim,
-                    rate > 0 ? rate + " pairs/s" : "as fast as possible");
+            System.out.printf("%n== %s: cka-service ready (%s); %d pairs of %d x %d%n", what, jar, reviews, layers, dim);
 
             long[] sentNanos = new long[reviews];
             ConcurrentLinkedQueue<long[]> scoreRecords = new ConcurrentLinkedQueue<>(); // {receivedNanos, reviews}
@@ -84,7 +148,7 @@ public final class ScoringServiceBenchmark {
             sampler.start();
 
             long start = System.nanoTime();
-            produce(broker, reviews, layers, dim, rate, sentNanos);
+            produce(broker, reviews, layers, dim, rate, labelled, sentNanos);
             long sent = System.nanoTime();
             while (lastCount(scoreRecords) < reviews) {
                 if (!cka.isAlive()) {
@@ -93,10 +157,15 @@ public final class ScoringServiceBenchmark {
                 Thread.sleep(50);
             }
             long end = scoreRecords.stream().filter(r -> r[1] >= total).mapToLong(r -> r[0]).min().orElseThrow();
+            String metrics = cka.get("/q/metrics");
+            Map<String, Double> workSeconds = workSeconds(metrics);
+            double folds = metrics.lines().filter(l -> l.startsWith("ckastream_cka_folds_total"))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
             done.set(true);
             scores.join();
             sampler.join();
             JsonNode last = JSON.readTree(cka.get("/scores"));
+            String engine = engine(cka);
             cka.stop();
 
             long[] latency = new long[reviews];
@@ -110,20 +179,48 @@ public final class ScoringServiceBenchmark {
             }
             Arrays.sort(latency);
             double seconds = (end - start) / 1e9;
-            System.out.printf("%nproduced %d pairs in %.2f s; last one scored after %.2f s%n", reviews, (sent - start) / 1e9, seconds);
-            System.out.printf("throughput: %.0f reviews/s end to end (%d x %d per checkpoint, GEMM engine: %s)%n",
-                    reviews / seconds, layers, dim, engine(cka));
+            double[] latencyMillis = {latency[reviews / 2] / 1e6, latency[(int) (reviews * 0.95)] / 1e6,
+                    latency[reviews - 1] / 1e6};
+            System.out.printf("produced %d pairs in %.2f s; last one scored after %.2f s%n", reviews, (sent - start) / 1e9, seconds);
+            System.out.printf("throughput: %.0f reviews/s end to end (GEMM engine: %s)%n", reviews / seconds, engine);
             System.out.printf("latency pair sent -> first cka.scores record including it: median %.0f ms, p95 %.0f ms, max %.0f ms (%d score records)%n",
-                    latency[reviews / 2] / 1e6, latency[(int) (reviews * 0.95)] / 1e6, latency[reviews - 1] / 1e6, records.size());
+                    latencyMillis[0], latencyMillis[1], latencyMillis[2], records.size());
+            System.out.print("service time in:");
+            for (String part : PARTS) {
+                double sec = workSeconds.getOrDefault(part, 0.0);
+                System.out.printf(" %s %.1f s (%.0f%%)", part, sec, 100 * sec / seconds);
+            }
+            System.out.printf(" (wait and fold: parts of update, the lock wait and the co-moment GEMMs; %.0f folds, %.0f reviews each on average)%n",
+                    folds, reviews / Math.max(folds, 1));
             System.out.println("memory over time (s, heap used MB, RSS MB):");
             memory.forEach(m -> System.out.println("  " + m));
+            List<String> snapshots = cka.logText().lines().filter(l -> l.contains(" snapshot snapshot-"))
+                    .map(l -> l.substring(l.indexOf(") ") + 2)).toList();
             System.out.println("snapshots (size, write time, and the part of it during which scoring waited):");
-            cka.logText().lines().filter(l -> l.contains(" snapshot snapshot-"))
-                    .forEach(l -> System.out.println("  " + l.substring(l.indexOf(") ") + 2)));
-            System.out.printf("final: reviews %d, deadLetters %d, cka[0][0] %.6f, cka[last][last] %.6f%n",
-                    last.get("reviews").asLong(), last.get("deadLetters").asLong(), last.get("cka").get(0).get(0).asDouble(),
-                    last.get("cka").get(layers - 1).get(layers - 1).asDouble());
+            snapshots.forEach(l -> System.out.println("  " + l));
+            String lastLine = String.format("reviews %d, labeled %d, deadLetters %d, cka[0][0] %.6f, cka[last][last] %.6f",
+                    last.get("reviews").asLong(), last.get("labeled").asLong(), last.get("deadLetters").asLong(),
+                    last.get("cka").get(0).get(0).asDouble(), last.get("cka").get(layers - 1).get(layers - 1).asDouble());
+            System.out.println("final: " + lastLine);
+            if (last.get("reviews").asLong() != reviews || last.get("deadLetters").asLong() != 0) {
+                throw new IllegalStateException("the service did not count every pair exactly once: " + lastLine);
+            }
+            return new Run(what, reviews / seconds, seconds, latencyMillis, records.size(), workSeconds, memory,
+                    snapshots, lastLine, engine);
         }
+    }
+
+    /** Seconds per part from the service's {@code ckastream_cka_work_seconds_sum{part="..."}} lines. */
+    static Map<String, Double> workSeconds(String metrics) {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                "^ckastream_cka_work_seconds_sum\\{.*part=\"(\\w+)\".*\\}\\s+(\\S+)$");
+        metrics.lines().map(line::matcher).filter(java.util.regex.Matcher::matches)
+                .forEach(m -> out.merge(m.group(1), Double.parseDouble(m.group(2)), Double::sum));
+        if (out.isEmpty()) {
+            throw new IllegalStateException("no ckastream_cka_work_seconds timers on /q/metrics");
+        }
+        return out;
     }
 
     private static String engine(ServiceProcess cka) throws java.io.IOException {
@@ -132,7 +229,7 @@ public final class ScoringServiceBenchmark {
     }
 
     private static void produce(EmbeddedKafkaBroker broker, int reviews, int layers, int dim, double rate,
-            long[] sentNanos) {
+            boolean labelled, long[] sentNanos) {
         Properties p = new Properties();
         p.put("bootstrap.servers", broker.bootstrapServers());
         p.put("acks", "all");
@@ -157,8 +254,8 @@ public final class ScoringServiceBenchmark {
                 }
                 byte[] key = ("bench-" + r).getBytes(StandardCharsets.UTF_8);
                 sentNanos[r] = System.nanoTime();
-                producer.send(new ProducerRecord<>("activations.pretrained", null, key, floats(a), headers(layers, dim, "aaaa", r)));
-                producer.send(new ProducerRecord<>("activations.finetuned", null, key, floats(b), headers(layers, dim, "bbbb", r)));
+                producer.send(new ProducerRecord<>("activations.pretrained", null, key, floats(a), headers(layers, dim, "aaaa", r, labelled)));
+                producer.send(new ProducerRecord<>("activations.finetuned", null, key, floats(b), headers(layers, dim, "bbbb", r, labelled)));
             }
             producer.flush();
         }
@@ -206,12 +303,14 @@ public final class ScoringServiceBenchmark {
         return max;
     }
 
-    private static RecordHeaders headers(int layers, int dim, String model, int r) {
+    private static RecordHeaders headers(int layers, int dim, String model, int r, boolean labelled) {
         RecordHeaders h = new RecordHeaders();
         h.add("layers", Integer.toString(layers).getBytes(StandardCharsets.US_ASCII));
         h.add("dim", Integer.toString(dim).getBytes(StandardCharsets.US_ASCII));
         h.add("tokens", "128".getBytes(StandardCharsets.US_ASCII));
-        h.add("label", Integer.toString(r % 2).getBytes(StandardCharsets.US_ASCII));
+        if (labelled) {
+            h.add("label", Integer.toString(r % 2).getBytes(StandardCharsets.US_ASCII));
+        }
         h.add("model", model.getBytes(StandardCharsets.US_ASCII));
         return h;
     }
