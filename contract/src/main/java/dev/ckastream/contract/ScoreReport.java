@@ -26,7 +26,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param intervals        confidence intervals at {@link Intervals#level}
  * @param probeVerdict     per layer: {@code better}, {@code worse}, {@code no-clear-change}, or null
  * @param probeConverged   per checkpoint name, per layer: whether the probe's fit converged (null: not fitted)
- * @param settled          no layer is {@code settling} or {@code unknown}
+ * @param settled          no layer is {@code settling} or {@code unknown} (false before the first review)
  * @param reviewsToSettle  estimated further reviews until settled; null when settled or not estimable
  * @param pending          halves waiting for their other half
  * @param deadLetters      activation records dead-lettered so far
