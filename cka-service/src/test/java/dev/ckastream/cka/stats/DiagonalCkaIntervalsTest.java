@@ -36,6 +36,7 @@ class DiagonalCkaIntervalsTest {
             coMoments.add(review[0], review[1]);
             sample.offer("review-" + random.nextLong(), review[0], review[1]);
         }
+        coMoments.flush(); // scores() is a pure read of what was folded in
         CkaScores scores = coMoments.scores();
         DiagonalIntervals intervals = new DiagonalCkaIntervals(sample, GEMM)
                 .intervals(scores.diagonal(), scores.diagonalDebiased(), L95);
@@ -105,6 +106,7 @@ class DiagonalCkaIntervalsTest {
             x[r] = toDouble(review[0]);
             y[r] = toDouble(review[1]);
         }
+        coMoments.flush(); // scores() is a pure read of what was folded in
         CkaScores scores = coMoments.scores();
         DiagonalIntervals intervals = new DiagonalCkaIntervals(sample, GEMM)
                 .intervals(scores.diagonal(), scores.diagonalDebiased(), L95);
