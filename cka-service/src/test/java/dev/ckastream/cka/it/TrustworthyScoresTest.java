@@ -60,11 +60,16 @@ class TrustworthyScoresTest {
     static final String FIRST = "base";
     static final String SECOND = "tuned";
 
-    /** Its own pair (and so its own topics and state), apart from the other Quarkus tests' reviews. */
+    /**
+     * Its own pair (and so its own topics and state), apart from the other Quarkus tests' reviews; status
+     * thresholds at 0.8 / 0.6 (configurable, and between the correlated layers' CKA values, so that every
+     * status occurs and the rule is checked against intervals on both sides of both thresholds).
+     */
     public static class OwnPair implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("cka.first", FIRST, "cka.second", SECOND, "cka.state-dir", "target/cka-state-trust");
+            return Map.of("cka.first", FIRST, "cka.second", SECOND, "cka.state-dir", "target/cka-state-trust",
+                    "cka.status.untouched", Double.toString(UNTOUCHED), "cka.status.refined", Double.toString(REFINED));
         }
     }
 
@@ -79,7 +84,7 @@ class TrustworthyScoresTest {
      * CKA is about ρ² (the k = 8 latent directions dominate the d = 384 noise ones).
      */
     private static final double[] RHO_SQUARED = {0.55, 0.7, 0.8, 0.85};
-    private static final double UNTOUCHED = 0.99, REFINED = 0.85;
+    private static final double UNTOUCHED = 0.8, REFINED = 0.6;
     private static final double Z95 = 1.959963984540054;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -128,6 +133,8 @@ class TrustworthyScoresTest {
                     atTotal.get("probe").get(FIRST), SECOND, atTotal.get("probe").get(SECOND), verdicts,
                     atTotal.get("intervals").get("probeDelta"));
             assertTrue(verdicts.contains("better"), "the label is only in " + SECOND + "'s vectors: " + atTotal);
+            assertEquals(List.of("rewritten", "refined", "refined", "untouched"), texts(atTotal.get("status")),
+                    "CKA 0.54, 0.69, 0.77, 0.83 with thresholds " + REFINED + " / " + UNTOUCHED + ": " + atTotal);
         }
 
         // 4. every emission on cka.scores (and the ones polled) keeps the rules
