@@ -9,8 +9,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 /**
  * The score record (README, "Score JSON"): on {@code cka.scores} (key {@link Topics#scoresKey}), at
  * {@code GET /scores} and as the events of {@code GET /scores/stream}. Undefined numbers are {@code null}:
- * debiased CKA below 4 reviews, a probe accuracy before it has enough data, an interval before its estimate
- * is defined.
+ * debiased CKA below 4 reviews, a probe accuracy before it has enough data, a CKA interval below 8 reviews
+ * (its variance estimate is degenerate at 4 and far too narrow below 8), a probe interval before its accuracy.
  *
  * @param version          the contract version it was written under, {@link ContractVersion#CURRENT}
  *                         (absent in version 1)
@@ -26,7 +26,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param intervals        confidence intervals at {@link Intervals#level}
  * @param probeVerdict     per layer: {@code better}, {@code worse}, {@code no-clear-change}, or null
  * @param probeConverged   per checkpoint name, per layer: whether the probe's fit converged (null: not fitted)
- * @param settled          no layer is {@code settling} or {@code unknown}
+ * @param settled          no layer is {@code settling} or {@code unknown} (false before the first review)
  * @param reviewsToSettle  estimated further reviews until settled; null when settled or not estimable
  * @param pending          halves waiting for their other half
  * @param deadLetters      activation records dead-lettered so far

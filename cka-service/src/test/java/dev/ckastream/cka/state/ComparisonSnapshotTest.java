@@ -27,6 +27,10 @@ import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeReport;
 import dev.ckastream.cka.snapshot.SnapshotFiles;
 import dev.ckastream.cka.snapshot.StateCodec;
+import dev.ckastream.cka.stats.ConfidenceLevel;
+import dev.ckastream.cka.stats.DiagonalIntervals;
+import dev.ckastream.cka.stats.Interval;
+import dev.ckastream.cka.stats.RetainedReviews;
 import dev.ckastream.contract.ActivationRejection;
 import dev.ckastream.contract.InvalidActivation;
 import dev.ckastream.contract.Side;
@@ -90,6 +94,71 @@ class ComparisonSnapshotTest {
             assertArrayEquals(a.ckaDebiased()[i], b.ckaDebiased()[i], 0.0);
         }
         assertEquals(0, restored.pending());
+    }
+
+    @Test
+    void aRoundTripKeepsTheRetainedSampleAndSoTheIntervalsExactly() throws Exception {
+        GemmEngine gemm = GemmEngine.best();
+        Comparison.Settings small = new Comparison.Settings("pretrained", "finetuned", 100, 60_000, 7, 1 << 20, 1.0, 16);
+        Random random = new Random(9);
+        Comparison original = new Comparison(small, gemm);
+        List<PooledHalf[]> reviews = new ArrayList<>();
+        for (int r = 0; r < 70; r++) {
+            PooledHalf first = half("s" + r, Side.FIRST, random);
+            float[] related = first.pooled().clone();
+            for (int k = 0; k < related.length; k++) {
+                related[k] = (float) (0.8 * related[k] + random.nextGaussian());
+            }
+            reviews.add(new PooledHalf[] {first, new PooledHalf(first.reviewId(), Side.SECOND, LAYERS, DIM, 9,
+                    first.label(), "bbbb", related)});
+        }
+        for (int r = 0; r < 40; r++) {
+            original.offer(reviews.get(r)[0], 1);
+            original.offer(reviews.get(r)[1], 1);
+        }
+        ConfidenceLevel level = new ConfidenceLevel(0.95);
+        DiagonalIntervals before = intervals(original, level); // the Gram cache is warm in the original only
+        assertEquals(16, original.retainedReviews(), "40 reviews, a sample of 16");
+
+        Comparison restored = roundTrip(original, small, gemm);
+        RetainedReviews.State kept = original.state().retained();
+        RetainedReviews.State back = restored.state().retained();
+        assertArrayEquals(kept.ids(), back.ids(), "same reviews in the same slots");
+        assertArrayEquals(kept.pooled(), back.pooled(), 0f);
+        assertArrayEquals(kept.shift(), back.shift(), 0f);
+        assertArrayEquals(kept.shiftedSum(), back.shiftedSum(), 0.0);
+        assertEquals(kept.reviews(), back.reviews());
+        assertIntervalsEqual(before, intervals(restored, level));
+
+        // both go on identically: the same reviews enter and leave the sample
+        for (int r = 40; r < 70; r++) {
+            for (Comparison c : List.of(original, restored)) {
+                c.offer(reviews.get(r)[0], 2);
+                c.offer(reviews.get(r)[1], 2);
+            }
+        }
+        assertArrayEquals(original.state().retained().ids(), restored.state().retained().ids());
+        assertIntervalsEqual(intervals(original, level), intervals(restored, level));
+    }
+
+    private static DiagonalIntervals intervals(Comparison c, ConfidenceLevel level) {
+        c.flush();
+        return c.diagonalIntervals(c.scores(), level);
+    }
+
+    /** Equal up to the rounding of a Gram matrix built by one SYRK instead of slot-by-slot updates. */
+    private static void assertIntervalsEqual(DiagonalIntervals expected, DiagonalIntervals actual) {
+        assertEquals(expected.reviews(), actual.reviews());
+        for (int i = 0; i < LAYERS; i++) {
+            for (List<List<Interval>> both : List.of(List.of(expected.cka(), actual.cka()),
+                    List.of(expected.ckaDebiased(), actual.ckaDebiased()))) {
+                Interval a = both.get(0).get(i), b = both.get(1).get(i);
+                assertNotNull(a, "layer " + i);
+                assertEquals(a.lower(), b.lower(), 1e-12 * Math.max(1, Math.abs(a.lower())), "layer " + i);
+                assertEquals(a.upper(), b.upper(), 1e-12 * Math.max(1, Math.abs(a.upper())), "layer " + i);
+                assertTrue(a.halfWidth() > 0, "layer " + i + ": " + a);
+            }
+        }
     }
 
     /** Labelled reviews whose labels agree between halves, enough for the probes to fit and report. */

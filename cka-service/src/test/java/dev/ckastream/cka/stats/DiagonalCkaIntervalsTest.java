@@ -36,6 +36,7 @@ class DiagonalCkaIntervalsTest {
             coMoments.add(review[0], review[1]);
             sample.offer("review-" + random.nextLong(), review[0], review[1]);
         }
+        coMoments.flush(); // scores() is a pure read of what was folded in
         CkaScores scores = coMoments.scores();
         DiagonalIntervals intervals = new DiagonalCkaIntervals(sample, GEMM)
                 .intervals(scores.diagonal(), scores.diagonalDebiased(), L95);
@@ -105,6 +106,7 @@ class DiagonalCkaIntervalsTest {
             x[r] = toDouble(review[0]);
             y[r] = toDouble(review[1]);
         }
+        coMoments.flush(); // scores() is a pure read of what was folded in
         CkaScores scores = coMoments.scores();
         DiagonalIntervals intervals = new DiagonalCkaIntervals(sample, GEMM)
                 .intervals(scores.diagonal(), scores.diagonalDebiased(), L95);
@@ -192,17 +194,19 @@ class DiagonalCkaIntervalsTest {
     }
 
     @Test
-    void undefinedBelowFourReviewsAndForUndefinedEstimates() {
+    void undefinedBelowEightReviewsAndForUndefinedEstimates() {
         SyntheticLayers layers = new SyntheticLayers(2, 8, 1.0, 0.5, 1);
         RetainedReviews sample = new RetainedReviews(1, 8, 1, 8, 16);
         DiagonalCkaIntervals intervals = new DiagonalCkaIntervals(sample, GEMM);
         SplittableRandom random = new SplittableRandom(1);
-        for (int r = 0; r < 3; r++) {
+        for (int r = 0; r < DiagonalCkaIntervals.MIN_REVIEWS - 1; r++) {
             float[][] review = layers.review(random);
             sample.offer("r" + r, review[0], review[1]);
+            DiagonalIntervals none = intervals.intervals(new double[] {0.5}, new double[] {0.5}, L95);
+            assertNull(none.ckaDebiased().get(0), (r + 1) + " reviews");
+            assertNull(none.cka().get(0), (r + 1) + " reviews");
         }
-        assertNull(intervals.intervals(new double[] {0.5}, new double[] {0.5}, L95).ckaDebiased().get(0));
-        for (int r = 3; r < 10; r++) {
+        for (int r = DiagonalCkaIntervals.MIN_REVIEWS - 1; r < 10; r++) {
             float[][] review = layers.review(random);
             sample.offer("r" + r, review[0], review[1]);
         }
@@ -210,6 +214,42 @@ class DiagonalCkaIntervalsTest {
         assertNotNull(some.cka().get(0));
         assertNull(some.ckaDebiased().get(0));
         assertEquals(10, some.reviews());
+    }
+
+    /**
+     * From 4 to 12 reviews of unrelated 384-d layers: no zero-width interval and no lower bound at or above the
+     * refined threshold (at 4 reviews the variance estimate was identically 0 and 66 of 400 such intervals
+     * sat entirely above 0.85).
+     */
+    @Test
+    void unrelatedLayersOnAHandfulOfReviewsGetNoIntervalOrAWideOne() {
+        SyntheticLayers unrelated = new SyntheticLayers(0, 384, 1.0, 0, 4);
+        LayerStatusRule rule = new LayerStatusRule(0.99, 0.85);
+        SplittableRandom random = new SplittableRandom(12);
+        for (int rep = 0; rep < 100; rep++) {
+            CrossLayerCoMoments coMoments = new CrossLayerCoMoments(1, 384, 1, 384, GEMM, 64);
+            RetainedReviews sample = new RetainedReviews(1, 384, 1, 384, 256);
+            DiagonalCkaIntervals intervals = new DiagonalCkaIntervals(sample, GEMM);
+            for (int n = 1; n <= 12; n++) {
+                float[][] review = unrelated.review(random);
+                coMoments.add(review[0], review[1]);
+                sample.offer("r" + n, review[0], review[1]);
+                if (n < 4) {
+                    continue;
+                }
+                coMoments.flush();
+                CkaScores scores = coMoments.scores();
+                Interval debiased = intervals.intervals(scores.diagonal(), scores.diagonalDebiased(), L95)
+                        .ckaDebiased().get(0);
+                assertEquals(n < DiagonalCkaIntervals.MIN_REVIEWS, debiased == null, n + " reviews");
+                if (debiased != null) {
+                    assertTrue(debiased.halfWidth() > 0.05, n + " reviews: " + debiased);
+                    LayerStatus status = rule.of(debiased);
+                    assertTrue(status == LayerStatus.REWRITTEN || status == LayerStatus.SETTLING,
+                            n + " reviews: " + status + " from " + debiased);
+                }
+            }
+        }
     }
 
     /** Cached Gram matrices, updated slot by slot, give the same intervals as a fresh computation. */
