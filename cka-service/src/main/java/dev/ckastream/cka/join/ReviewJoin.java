@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.ckastream.cka.contract.PooledHalf;
 import dev.ckastream.contract.ActivationRejection;
 import dev.ckastream.contract.Side;
 

@@ -13,7 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.ckastream.cka.config.CkaConfig;
-import dev.ckastream.cka.contract.PooledHalf;
+import dev.ckastream.cka.join.PooledHalf;
 import dev.ckastream.cka.join.ReviewJoin;
 import dev.ckastream.cka.observe.CkaMetrics;
 import dev.ckastream.cka.observe.CkaMetrics.Work;

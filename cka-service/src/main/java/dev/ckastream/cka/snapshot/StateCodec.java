@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import dev.ckastream.cka.contract.PooledHalf;
+import dev.ckastream.cka.join.PooledHalf;
 import dev.ckastream.cka.state.Comparison;
 import dev.ckastream.cka.stats.RetainedReviews;
 import dev.ckastream.contract.Side;

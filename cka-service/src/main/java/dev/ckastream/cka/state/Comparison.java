@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import dev.ckastream.cka.contract.PooledHalf;
+import dev.ckastream.cka.join.PooledHalf;
 import dev.ckastream.contract.ActivationRejection;
 import dev.ckastream.contract.InvalidActivation;
 import dev.ckastream.contract.Side;

@@ -10,7 +10,6 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ckastream.cka.contract.PooledHalf;
 import dev.ckastream.contract.ActivationRejection;
 import dev.ckastream.contract.Side;
 

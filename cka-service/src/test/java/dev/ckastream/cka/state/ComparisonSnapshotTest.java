@@ -19,7 +19,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ckastream.cka.contract.PooledHalf;
+import dev.ckastream.cka.join.PooledHalf;
 import dev.ckastream.cka.join.ReviewJoin;
 import dev.ckastream.cka.math.CkaScores;
 import dev.ckastream.cka.math.GemmEngine;

@@ -1,4 +1,4 @@
-package dev.ckastream.cka.contract;
+package dev.ckastream.cka.join;
 
 import dev.ckastream.contract.ActivationRecord;
 import dev.ckastream.contract.InvalidActivation;
