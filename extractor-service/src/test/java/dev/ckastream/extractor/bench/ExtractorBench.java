@@ -274,8 +274,10 @@ public final class ExtractorBench {
             batches.add(String.format(Locale.ROOT, "%s %.0f (mean %.1f reviews)", e.getKey(), count,
                     (e.getValue()[2] - b[2]) / Math.max(1, count)));
         }
-        String note = String.format(Locale.ROOT, "load %s; produced in %.2f s, first record %.2f s; extractor in ORT %.2f s"
-                        + " (%.0f%% of wall); micro-batches %s", loadAverage().split(" ")[0], (produced - t0) / 1e9, (round.firstArrival - t0) / 1e9,
+        String note = String.format(Locale.ROOT, "load %s; produced in %.2f s, first record %.2f s, first review on all"
+                        + " topics %.2f s (%.2f of the last); extractor in ORT %.2f s (%.0f%% of wall); micro-batches %s",
+                loadAverage().split(" ")[0], (produced - t0) / 1e9, (round.firstArrival - t0) / 1e9,
+                (round.firstOnAllTopics - t0) / 1e9, (double) (round.firstOnAllTopics - t0) / (round.lastArrival - t0),
                 ortSeconds, 100 * ortSeconds / seconds, String.join(", ", batches));
         Run run = new Run(prefix.startsWith("e2e") ? "e2e  #" + prefix.substring(3) : prefix, reviews.size(),
                 round.tokens.get(), seconds, note);
