@@ -29,10 +29,11 @@ import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
 /**
- * Kafka in: each polled batch of {@code reviews} is validated (bad records to {@code reviews.dlq}), run
- * through both checkpoints in token-budget micro-batches on a worker thread, and published to
- * {@code activations.<checkpoint>}. The batch is acknowledged (its offsets become committable) only once
- * every record it caused is acknowledged by the broker: at-least-once. One batch is in flight at a time,
+ * Kafka in: each polled batch of {@code reviews} is validated (bad records to {@code reviews.dlq}) and run
+ * through both checkpoints in token-budget micro-batches on a worker thread; each micro-batch is published to
+ * {@code activations.<checkpoint>} as soon as both checkpoints have it. The poll batch is acknowledged (its
+ * offsets become committable) only once every record it caused is acknowledged by the broker: at-least-once
+ * (a crash after some micro-batches went out replays the whole poll; downstream counts a review id once). One batch is in flight at a time,
  * and the connector pauses the consumer when its queue is full: backpressure instead of unbounded buffering.
  */
 @ApplicationScoped
@@ -76,22 +77,24 @@ public class ReviewProcessor {
                 sends.add(deadLetter(record, e.reason(), e.detail()));
             }
         }
-        List<LayerExtraction.Outcome> outcomes = extraction.extract(valid);
-        int published = 0;
-        for (int i = 0; i < outcomes.size(); i++) {
-            LayerExtraction.Outcome outcome = outcomes.get(i);
-            if (outcome.failure() != null) {
-                LOG.warnf("review %s not extracted: %s: %s", outcome.review().id(), outcome.failure().reason().code(),
-                        outcome.failure().detail());
-                sends.add(deadLetter(sources.get(i), outcome.failure().reason(), outcome.failure().detail()));
-                continue;
+        int[] published = {0};
+        // Each micro-batch goes out as soon as every checkpoint has it; the acknowledgement below still waits for all.
+        extraction.extract(valid, outcomes -> {
+            for (LayerExtraction.Outcome outcome : outcomes) {
+                if (outcome.failure() != null) {
+                    LOG.warnf("review %s not extracted: %s: %s", outcome.review().id(),
+                            outcome.failure().reason().code(), outcome.failure().detail());
+                    sends.add(deadLetter(sources.get(outcome.position()), outcome.failure().reason(),
+                            outcome.failure().detail()));
+                    continue;
+                }
+                for (int c = 0; c < outcome.records().size(); c++) {
+                    ActivationRecord record = outcome.records().get(c);
+                    sends.add(publisher.publish(checkpoints.both().get(c).name(), record));
+                }
+                published[0]++;
             }
-            for (int c = 0; c < outcome.records().size(); c++) {
-                ActivationRecord record = outcome.records().get(c);
-                sends.add(publisher.publish(checkpoints.both().get(c).name(), record));
-            }
-            published++;
-        }
+        });
         // Wait here, on the worker thread, so that at most one batch is in flight. A batch the broker did not
         // take in time is nacked, never acked: with failure-strategy=fail its offsets stay uncommitted.
         try {
@@ -106,7 +109,7 @@ public class ReviewProcessor {
             Thread.currentThread().interrupt();
             return batch.nack(e);
         }
-        metrics.published(published);
+        metrics.published(published[0]);
         return batch.ack();
     }
 

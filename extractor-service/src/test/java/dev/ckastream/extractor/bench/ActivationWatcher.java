@@ -30,11 +30,16 @@ final class ActivationWatcher implements AutoCloseable {
         final Map<String, Long> arrived = new ConcurrentHashMap<>();
         final CountDownLatch done;
         final AtomicLong tokens = new AtomicLong();
+        final Map<String, Integer> topicsPerReview = new ConcurrentHashMap<>();
+        final int topics;
         volatile long lastArrival;
         volatile long firstArrival;
+        /** When the first review had arrived on every topic. */
+        volatile long firstOnAllTopics;
 
-        Round(Set<String> expected) {
+        Round(Set<String> expected, int topics) {
             this.expected = expected;
+            this.topics = topics;
             this.done = new CountDownLatch(expected.size());
         }
 
@@ -42,6 +47,10 @@ final class ActivationWatcher implements AutoCloseable {
             if (expected.contains(id) && arrived.putIfAbsent(id, now) == null) {
                 if (firstArrival == 0) {
                     firstArrival = now;
+                }
+                String review = id.substring(id.indexOf('|') + 1);
+                if (topicsPerReview.merge(review, 1, Integer::sum) == topics && firstOnAllTopics == 0) {
+                    firstOnAllTopics = now;
                 }
                 lastArrival = now;
                 tokens.addAndGet(tok);
@@ -66,6 +75,7 @@ final class ActivationWatcher implements AutoCloseable {
         }
     }
 
+    private final List<String> topics;
     private final Thread thread;
     private final CountDownLatch positioned = new CountDownLatch(1);
     private volatile Round round;
@@ -73,6 +83,7 @@ final class ActivationWatcher implements AutoCloseable {
     private volatile Throwable failure;
 
     ActivationWatcher(String bootstrapServers, List<String> topics) {
+        this.topics = List.copyOf(topics);
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -113,7 +124,7 @@ final class ActivationWatcher implements AutoCloseable {
     }
 
     Round expect(Set<String> expected) {
-        Round r = new Round(expected);
+        Round r = new Round(expected, topics.size());
         round = r;
         return r;
     }

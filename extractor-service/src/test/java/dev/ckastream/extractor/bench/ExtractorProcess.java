@@ -89,7 +89,7 @@ final class ExtractorProcess implements AutoCloseable {
     /** The execution provider each checkpoint's start-up line names ("checkpoint X: ... execution provider Y"). */
     Map<String, String> executionProviders() throws IOException {
         Map<String, String> out = new HashMap<>();
-        Matcher m = Pattern.compile("checkpoint (\\S+): .*execution provider (\\S+)").matcher(Files.readString(log));
+        Matcher m = Pattern.compile("checkpoint (\\S+): .*execution provider ([A-Za-z]+)").matcher(Files.readString(log));
         while (m.find()) {
             out.put(m.group(1), m.group(2));
         }

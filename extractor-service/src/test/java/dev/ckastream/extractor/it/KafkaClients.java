@@ -122,6 +122,37 @@ final class KafkaClients {
         return sent;
     }
 
+    /**
+     * Sends the records (all to one partition) as one record batch in one produce request: the broker appends
+     * them at once, so a consumer's poll gets all of them or none (up to its {@code max.poll.records}).
+     */
+    static List<RecordMetadata> sendAsOneRecordBatch(List<ProducerRecord<byte[], byte[]>> records) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "600000"); // nothing leaves before flush()
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(4 << 20));
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(8 << 20));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "720000"); // at least linger + request timeout
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        List<java.util.concurrent.Future<RecordMetadata>> futures = new ArrayList<>();
+        List<RecordMetadata> sent = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            records.forEach(r -> futures.add(producer.send(r)));
+            producer.flush();
+            for (var f : futures) {
+                sent.add(f.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("send failed", e);
+        }
+        return sent;
+    }
+
     static ProducerRecord<byte[], byte[]> review(byte[] key, byte[] value) {
         return new ProducerRecord<>(Topics.REVIEWS, key, value);
     }
