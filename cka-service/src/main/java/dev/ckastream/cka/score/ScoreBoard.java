@@ -169,29 +169,34 @@ public class ScoreBoard {
                 long deadLetters, LayerProbes probes) {
         }
         long began = System.nanoTime();
-        long[] folds = store.write(c -> {
+        long[] folds = new long[2];
+        long[] times = new long[2]; // [0]: when the fold ended, [1]: the intervals' time
+        // One write: the buffered reviews are folded in, and the scores and intervals computed for exactly those
+        // reviews (a second lock section would let the listener buffer more in between). The intervals refresh
+        // a Gram cache; the scores themselves are a pure read.
+        Snapshot s = store.write(c -> {
             long before = c.folds();
             long nanos = c.foldNanos();
             c.flush();
-            return new long[] {c.folds() - before, c.foldNanos() - nanos};
-        });
-        metrics.folded(folds[0], folds[1]);
-        long started = System.nanoTime();
-        metrics.spent(Work.UPDATE, started - began);
-        boolean recompute = exact || exactIntervals == null || started - nanosOfExactIntervals >= exactIntervalsEveryNanos;
-        long[] intervalNanos = {0};
-        // A write: it refreshes the intervals' Gram cache; the scores themselves are a pure read.
-        Snapshot s = store.write(c -> {
+            folds[0] = c.folds() - before;
+            folds[1] = c.foldNanos() - nanos;
+            times[0] = System.nanoTime();
+            boolean recompute = exact || exactIntervals == null
+                    || times[0] - nanosOfExactIntervals >= exactIntervalsEveryNanos;
             CkaScores scores = c.scores();
             DiagonalIntervals intervals = null;
             if (scores != null && (recompute || exactIntervals.reviews() > c.reviews()
                     || exactIntervals.cka().size() != scores.layers(Side.FIRST))) {
                 long t = System.nanoTime();
                 intervals = c.diagonalIntervals(scores, level);
-                intervalNanos[0] = System.nanoTime() - t;
+                times[1] = System.nanoTime() - t;
             }
             return new Snapshot(scores, intervals, c.reviews(), c.labeled(), c.pending(), c.deadLetters(), c.probes());
         });
+        metrics.folded(folds[0], folds[1]);
+        long started = times[0];
+        metrics.spent(Work.UPDATE, started - began);
+        long[] intervalNanos = {times[1]};
         if (intervalNanos[0] > 0) {
             metrics.spent(Work.INTERVALS, intervalNanos[0]);
         }
