@@ -85,20 +85,7 @@ public final class CoMomentBenchmark {
             double[][] cross = new double[la][da * lb * db];
             double[][] selfA = new double[la][da * da];
             double[][] selfB = new double[lb][db * db];
-            int offB = la * da;
-            Runnable bareRep = () -> {
-                for (int b = 0; b < perRep; b++) {
-                    for (int i = 0; i < la; i++) {
-                        gemm.dgemm(false, true, da, lb * db, m, 1.0, z, i * da, dim, z, offB, dim, 1.0, cross[i], 0, da);
-                    }
-                    for (int i = 0; i < la; i++) {
-                        gemm.dsyrkUpper(da, m, 1.0, z, i * da, dim, 1.0, selfA[i], 0, da);
-                    }
-                    for (int j = 0; j < lb; j++) {
-                        gemm.dsyrkUpper(db, m, 1.0, z, offB + j * db, dim, 1.0, selfB[j], 0, db);
-                    }
-                }
-            };
+            Runnable bareRep = bareUpdate(gemm, la, da, lb, db, m, perRep, z, cross, selfA, selfB);
             oursRep.run(); // warm-up: JIT, page-in of the accumulators
             bareRep.run();
             double[] tOurs = new double[reps];
@@ -144,8 +131,25 @@ public final class CoMomentBenchmark {
         for (int k = 0; k < dim * m; k++) {
             z[k] = rnd.nextGaussian();
         }
+        Runnable rep = bareUpdate(gemm, la, da, lb, db, m, perRep, z, cross, selfA, selfB);
+        rep.run();
+        double[] t = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            t[i] = seconds(rep);
+        }
+        return (double) perRep * m / median(t);
+    }
+
+    /**
+     * {@code perRep} bare co-moment updates of the {@code m} reviews in {@code z} (column-major, one review per
+     * column of {@code la·da + lb·db} values): one cross DGEMM per first-checkpoint layer and one DSYRK per layer
+     * of each checkpoint, accumulated into {@code cross}, {@code selfA}, {@code selfB}.
+     */
+    private static Runnable bareUpdate(GemmEngine gemm, int la, int da, int lb, int db, int m, int perRep, double[] z,
+            double[][] cross, double[][] selfA, double[][] selfB) {
+        int dim = la * da + lb * db;
         int offB = la * da;
-        Runnable rep = () -> {
+        return () -> {
             for (int b = 0; b < perRep; b++) {
                 for (int i = 0; i < la; i++) {
                     gemm.dgemm(false, true, da, lb * db, m, 1.0, z, i * da, dim, z, offB, dim, 1.0, cross[i], 0, da);
@@ -158,12 +162,6 @@ public final class CoMomentBenchmark {
                 }
             }
         };
-        rep.run();
-        double[] t = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            t[i] = seconds(rep);
-        }
-        return (double) perRep * m / median(t);
     }
 
     /** Times the co-moment section's write and read through a buffered temp file (page cache; no fsync). */

@@ -105,21 +105,7 @@ final class KafkaClients {
 
     /** Sends the records without waiting between them (so that the service likely polls them as one batch). */
     static List<RecordMetadata> sendBurst(List<ProducerRecord<byte[], byte[]>> records) {
-        List<java.util.concurrent.Future<RecordMetadata>> futures = new ArrayList<>();
-        List<RecordMetadata> sent = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
-            records.forEach(r -> futures.add(producer.send(r)));
-            producer.flush();
-            for (var f : futures) {
-                sent.add(f.get());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("send failed", e);
-        }
-        return sent;
+        return sendAll(producer(), records);
     }
 
     /**
@@ -136,9 +122,15 @@ final class KafkaClients {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "720000"); // at least linger + request timeout
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return sendAll(new KafkaProducer<>(p), records);
+    }
+
+    /** Sends every record without waiting between them, flushes, waits for every acknowledgement, closes. */
+    private static List<RecordMetadata> sendAll(KafkaProducer<byte[], byte[]> producer,
+            List<ProducerRecord<byte[], byte[]>> records) {
         List<java.util.concurrent.Future<RecordMetadata>> futures = new ArrayList<>();
         List<RecordMetadata> sent = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+        try (producer) {
             records.forEach(r -> futures.add(producer.send(r)));
             producer.flush();
             for (var f : futures) {
