@@ -63,6 +63,8 @@ public interface CkaConfig {
 
     Intervals intervals();
 
+    Backlog backlog();
+
     /** Reviews buffered before one batched co-moment update (a GEMM per block row). */
     @WithDefault("64")
     int updateBatch();
@@ -75,6 +77,33 @@ public interface CkaConfig {
      */
     @WithDefault("512")
     int backlogBatch();
+
+    /**
+     * How the service behaves while it is behind: a polled batch counts as behind when its newest record was
+     * written (its Kafka timestamp) more than {@code after} before the poll, e.g. while a topic is replayed
+     * or the producers outrun it. Then latency is the queue's, not the cadence's, and emissions and probe
+     * retraining take a smaller share of the time, which goes to the co-moment updates instead.
+     */
+    interface Backlog {
+        /** Age of a poll's newest record from which the service counts as behind. */
+        @WithDefault("1s")
+        Duration after();
+
+        /**
+         * Most share of the consumer's time in score emissions while behind: after one that took t, the next
+         * waits t × (1/share − 1), at least {@code cka.emit-interval} and at most {@code max-gap}.
+         */
+        @WithDefault("0.05")
+        double emitShare();
+
+        /** Longest time between two emissions while behind. */
+        @WithDefault("10s")
+        Duration maxGap();
+
+        /** Most share of one core that probe retraining takes while behind (as {@code cka.probe.max-share}). */
+        @WithDefault("0.1")
+        double probeShare();
+    }
 
     interface Snapshot {
         /** Write snapshots at all (every interval and on shutdown); restore the latest on start. */

@@ -19,6 +19,7 @@ import dev.ckastream.cka.observe.CkaMetrics;
 import dev.ckastream.cka.observe.CkaMetrics.Work;
 import dev.ckastream.cka.score.ProbeTrainer;
 import dev.ckastream.cka.score.ScoreBoard;
+import dev.ckastream.cka.score.StreamPace;
 import dev.ckastream.cka.state.Comparison;
 import dev.ckastream.cka.state.ComparisonStore;
 import dev.ckastream.contract.ActivationRecord;
@@ -42,7 +43,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  * goes to {@code activations.dlq}. The reviews a batch completes are folded into the co-moments together
  * (up to {@code cka.backlog-batch}). Scores go out after every {@code cka.emit-every} newly counted reviews
  * (at most once per polled batch, and spaced to {@code cka.emit-max-share} of the time) and, when something
- * changed, every {@code cka.emit-interval}.
+ * changed, every {@code cka.emit-interval}; while the service is behind ({@link StreamPace}), less often.
  */
 @ApplicationScoped
 public class ActivationListener {
@@ -52,6 +53,7 @@ public class ActivationListener {
     private final ScoreBoard board;
     private final ProbeTrainer trainer;
     private final CkaMetrics metrics;
+    private final StreamPace pace;
     private final String firstTopic;
     private final String secondTopic;
     private final int emitEvery;
@@ -60,12 +62,13 @@ public class ActivationListener {
 
     @Inject
     public ActivationListener(CkaConfig config, ComparisonStore store, ActivationDeadLetters deadLetters,
-            ScoreBoard board, ProbeTrainer trainer, CkaMetrics metrics) {
+            ScoreBoard board, ProbeTrainer trainer, CkaMetrics metrics, StreamPace pace) {
         this.store = store;
         this.deadLetters = deadLetters;
         this.board = board;
         this.trainer = trainer;
         this.metrics = metrics;
+        this.pace = pace;
         this.firstTopic = Topics.activations(config.first());
         this.secondTopic = Topics.activations(config.second());
         this.emitEvery = config.emitEvery();
@@ -83,6 +86,15 @@ public class ActivationListener {
     public CompletionStage<Void> consume(KafkaRecordBatch<byte[], byte[]> batch) {
         long now = System.currentTimeMillis();
         long started = System.nanoTime();
+        long newest = Long.MIN_VALUE;
+        for (KafkaRecord<byte[], byte[]> record : batch) {
+            if (record.getTimestamp() != null) {
+                newest = Math.max(newest, record.getTimestamp().toEpochMilli());
+            }
+        }
+        if (newest != Long.MIN_VALUE) {
+            pace.polled(newest, now);
+        }
         List<DeadLetter> dead = new ArrayList<>();
         // The whole batch is applied under the state lock, each record's offset with its effect, so a
         // snapshot always matches the offsets it records (and never sees the backlog's wider buffer).
@@ -175,7 +187,7 @@ public class ActivationListener {
      * Dead-letters halves that waited too long, then publishes scores if anything changed, unless reviews are
      * streaming and the last emission (the listener's) is less than half an interval old: the listener's own
      * emissions carry them, paced to {@code cka.emit-max-share}, and a timer emission on top would take the
-     * state lock from the update.
+     * state lock from the update. While the service is behind, the timer too waits until an emission is due.
      */
     @Scheduled(every = "${cka.emit-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
@@ -190,7 +202,8 @@ public class ActivationListener {
             expired.forEach(d -> deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.detail));
             board.markChanged();
         }
-        if (board.reviewsSinceLastEmit() > 0 && board.nanosSinceLastEmission() < emitIntervalNanos / 2) {
+        if (board.reviewsSinceLastEmit() > 0 && (pace.behind() ? !board.emissionDue()
+                : board.nanosSinceLastEmission() < emitIntervalNanos / 2)) {
             return;
         }
         board.publishIfChanged();

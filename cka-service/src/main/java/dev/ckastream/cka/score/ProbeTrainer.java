@@ -22,6 +22,7 @@ import io.quarkus.scheduler.Scheduled;
 /**
  * Retrains the probes (warm start) on a background thread of its own: after every {@code cka.probe.every}
  * new labelled reviews, but no more than {@code cka.probe.max-share} of one core while the stream is busy
+ * ({@code cka.backlog.probe-share} while the service is behind, see {@link StreamPace})
  * (after a retrain that took t, the next waits until t × (1/share − 1) has passed: on a small machine a
  * back-to-back retrain would take the core the co-moment update needs), and when the stream has been idle
  * for {@code cka.probe.idle-after} with labelled reviews not yet trained on, without waiting. One retrain at
@@ -36,7 +37,7 @@ public class ProbeTrainer {
     private final ScoreBoard board;
     private final int every;
     private final long idleNanos;
-    private final double maxShare;
+    private final StreamPace pace;
     private final CkaMetrics metrics;
     /** How long the last retrain took and when it ended, for the pacing while the stream is busy. */
     private volatile long nanosOfLastTrain;
@@ -53,21 +54,18 @@ public class ProbeTrainer {
     private long nanosOfLastChange = System.nanoTime();
 
     @Inject
-    public ProbeTrainer(ComparisonStore store, ScoreBoard board, CkaConfig config, CkaMetrics metrics) {
+    public ProbeTrainer(ComparisonStore store, ScoreBoard board, CkaConfig config, CkaMetrics metrics, StreamPace pace) {
         this.store = store;
         this.board = board;
         this.metrics = metrics;
+        this.pace = pace;
         this.every = config.probe().every();
         this.idleNanos = config.probe().idleAfter().toNanos();
-        this.maxShare = config.probe().maxShare();
-        if (!(maxShare > 0 && maxShare <= 1)) {
-            throw new IllegalArgumentException("cka.probe.max-share must be in (0, 1], not " + maxShare);
-        }
     }
 
     /** Called by the listener after each batch with the labelled count. */
     public void counted(long labeled) {
-        long rest = (long) (nanosOfLastTrain * (1 / maxShare - 1));
+        long rest = pace.retrainGapNanos(nanosOfLastTrain);
         if (labeled - labeledAtLastTrain >= every && System.nanoTime() - nanosAtLastTrainEnd >= rest) {
             trigger(false);
         }

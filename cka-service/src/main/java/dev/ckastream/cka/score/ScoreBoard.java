@@ -67,8 +67,7 @@ public class ScoreBoard {
     private long nanosAtLastEmit = System.nanoTime();
     private double rate;
     private final CkaMetrics metrics;
-    private final double emitMaxShare;
-    private final long emitIntervalNanos;
+    private final StreamPace pace;
     /** How long the last emission took and when it ended, for {@link #emissionDue()}. */
     private volatile long nanosOfLastEmission;
     private volatile long nanosAtLastEmissionEnd = System.nanoTime();
@@ -81,15 +80,11 @@ public class ScoreBoard {
     MutinyEmitter<Record<String, byte[]>> scores;
 
     @Inject
-    public ScoreBoard(ComparisonStore store, CkaConfig config, ObjectMapper json, CkaMetrics metrics) {
+    public ScoreBoard(ComparisonStore store, CkaConfig config, ObjectMapper json, CkaMetrics metrics, StreamPace pace) {
         this.store = store;
         this.config = config;
         this.metrics = metrics;
-        this.emitMaxShare = config.emitMaxShare();
-        if (!(emitMaxShare > 0 && emitMaxShare <= 1)) {
-            throw new IllegalArgumentException("cka.emit-max-share must be in (0, 1], not " + emitMaxShare);
-        }
-        this.emitIntervalNanos = config.emitInterval().toNanos();
+        this.pace = pace;
         this.statusRule = new LayerStatusRule(config.status().untouched(), config.status().refined());
         this.level = new ConfidenceLevel(config.intervals().level());
         this.exactIntervalsEveryNanos = config.intervals().every().toNanos();
@@ -108,13 +103,13 @@ public class ScoreBoard {
     }
 
     /**
-     * Whether an emission now keeps emissions within {@code cka.emit-max-share} of the time: after one that took
-     * t, the next is due t × (1/share − 1) after it ended, and never later than {@code cka.emit-interval}. Under
-     * a backlog this spaces emissions out (each costs the same whatever the number of new reviews).
+     * Whether an emission now keeps emissions within their share of the time ({@link StreamPace}): after one
+     * that took t, the next is due t × (1/share − 1) after it ended, never later than {@code cka.emit-interval}
+     * while caught up. This spaces emissions out when they are costly (each costs the same whatever the number
+     * of new reviews), and more so while the service is behind.
      */
     public boolean emissionDue() {
-        long gap = Math.min((long) (nanosOfLastEmission * (1 / emitMaxShare - 1)), emitIntervalNanos);
-        return System.nanoTime() - nanosAtLastEmissionEnd >= gap;
+        return System.nanoTime() - nanosAtLastEmissionEnd >= pace.emissionGapNanos(nanosOfLastEmission);
     }
 
     /** Time since the last emission ended. */

@@ -1,0 +1,91 @@
+package dev.ckastream.cka.score;
+
+import java.time.Duration;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import dev.ckastream.cka.config.CkaConfig;
+
+/**
+ * Whether the consumer is behind the activation topics (see {@link CkaConfig.Backlog}), as of the last polled
+ * batch, and the pacing that follows from it: how long after a score emission the next one is due, and what
+ * share of a core probe retraining may take. Behind, latency is set by the queue, so emissions and retraining
+ * step back and the co-moment updates get the time; once the stream is caught up, today's cadence returns.
+ */
+@ApplicationScoped
+public class StreamPace {
+
+    private final long afterMillis;
+    private final double emitShare;
+    private final double backlogEmitShare;
+    private final long emitIntervalNanos;
+    private final long maxGapNanos;
+    private final double probeShare;
+    private final double backlogProbeShare;
+    private volatile boolean behind;
+
+    @Inject
+    public StreamPace(CkaConfig config, MeterRegistry registry) {
+        this(config.backlog().after(), config.emitMaxShare(), config.backlog().emitShare(), config.emitInterval(),
+                config.backlog().maxGap(), config.probe().maxShare(), config.backlog().probeShare());
+        Gauge.builder("ckastream.cka.behind", this, p -> p.behind ? 1 : 0)
+                .description("1 while the last polled batch was behind the topics (cka.backlog.after), else 0")
+                .register(registry);
+    }
+
+    public StreamPace(Duration after, double emitShare, double backlogEmitShare, Duration emitInterval, Duration maxGap,
+            double probeShare, double backlogProbeShare) {
+        this.afterMillis = after.toMillis();
+        this.emitShare = share("cka.emit-max-share", emitShare);
+        this.backlogEmitShare = share("cka.backlog.emit-share", backlogEmitShare);
+        this.emitIntervalNanos = emitInterval.toNanos();
+        this.maxGapNanos = maxGap.toNanos();
+        this.probeShare = share("cka.probe.max-share", probeShare);
+        this.backlogProbeShare = share("cka.backlog.probe-share", backlogProbeShare);
+        if (maxGapNanos < emitIntervalNanos) {
+            throw new IllegalArgumentException("cka.backlog.max-gap (" + maxGap + ") must be at least cka.emit-interval ("
+                    + emitInterval + ")");
+        }
+    }
+
+    private static double share(String name, double value) {
+        if (!(value > 0 && value <= 1)) {
+            throw new IllegalArgumentException(name + " must be in (0, 1], not " + value);
+        }
+        return value;
+    }
+
+    /**
+     * A batch was polled at {@code polledMillis} whose newest record was written at {@code newestRecordMillis}
+     * (its Kafka timestamp; a clock ahead of ours counts as caught up).
+     */
+    public void polled(long newestRecordMillis, long polledMillis) {
+        behind = polledMillis - newestRecordMillis > afterMillis;
+    }
+
+    public boolean behind() {
+        return behind;
+    }
+
+    /**
+     * How long after an emission that took {@code lastEmissionNanos} the next is due: t × (1/share − 1), at
+     * most {@code cka.emit-interval} when caught up; while behind, at the backlog share and between
+     * {@code cka.emit-interval} and {@code cka.backlog.max-gap}.
+     */
+    public long emissionGapNanos(long lastEmissionNanos) {
+        if (!behind) {
+            return Math.min((long) (lastEmissionNanos * (1 / emitShare - 1)), emitIntervalNanos);
+        }
+        long gap = (long) (lastEmissionNanos * (1 / backlogEmitShare - 1));
+        return Math.min(Math.max(gap, emitIntervalNanos), maxGapNanos);
+    }
+
+    /** How long after a retrain that took {@code lastTrainNanos} the next may start while labelled reviews stream. */
+    public long retrainGapNanos(long lastTrainNanos) {
+        return (long) (lastTrainNanos * (1 / (behind ? backlogProbeShare : probeShare) - 1));
+    }
+}

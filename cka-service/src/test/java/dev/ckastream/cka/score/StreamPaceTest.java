@@ -1,0 +1,66 @@
+package dev.ckastream.cka.score;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+class StreamPaceTest {
+
+    private static final long MS = 1_000_000L;
+
+    private static StreamPace pace() {
+        return new StreamPace(Duration.ofSeconds(1), 0.25, 0.05, Duration.ofSeconds(1), Duration.ofSeconds(10), 0.25, 0.1);
+    }
+
+    @Test
+    void behindWhenTheNewestRecordOfAPollIsOlderThanTheThreshold() {
+        StreamPace pace = pace();
+        assertFalse(pace.behind(), "caught up before the first poll");
+        pace.polled(10_000, 10_900);
+        assertFalse(pace.behind());
+        pace.polled(10_000, 11_001);
+        assertTrue(pace.behind());
+        pace.polled(20_000, 19_000); // a producer clock ahead of ours
+        assertFalse(pace.behind());
+    }
+
+    @Test
+    void caughtUpEmissionsTakeTheirShareButComeAtLeastEveryInterval() {
+        StreamPace pace = pace();
+        assertEquals(300 * MS, pace.emissionGapNanos(100 * MS), "t × (1/0.25 − 1)");
+        assertEquals(1000 * MS, pace.emissionGapNanos(800 * MS), "never later than emit-interval");
+    }
+
+    @Test
+    void behindEmissionsTakeTheBacklogShareBetweenTheIntervalAndTheMaxGap() {
+        StreamPace pace = pace();
+        pace.polled(0, 5_000);
+        assertEquals(1900 * MS, pace.emissionGapNanos(100 * MS), "t × (1/0.05 − 1)");
+        assertEquals(1000 * MS, pace.emissionGapNanos(10 * MS), "at least emit-interval");
+        assertEquals(10_000 * MS, pace.emissionGapNanos(2_000 * MS), "at most max-gap");
+    }
+
+    @Test
+    void probesStepBackWhileBehind() {
+        StreamPace pace = pace();
+        assertEquals(300 * MS, pace.retrainGapNanos(100 * MS));
+        pace.polled(0, 5_000);
+        assertEquals(900 * MS, pace.retrainGapNanos(100 * MS));
+    }
+
+    @Test
+    void sharesOutsideTheUnitIntervalAndAShortMaxGapAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new StreamPace(Duration.ofSeconds(1), 0.25, 0, Duration.ofSeconds(1),
+                Duration.ofSeconds(10), 0.25, 0.1));
+        assertThrows(IllegalArgumentException.class, () -> new StreamPace(Duration.ofSeconds(1), 1.5, 0.05, Duration.ofSeconds(1),
+                Duration.ofSeconds(10), 0.25, 0.1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new StreamPace(Duration.ofSeconds(1),
+                0.25, 0.05, Duration.ofSeconds(5), Duration.ofSeconds(2), 0.25, 0.1));
+        assertTrue(e.getMessage().contains("cka.backlog.max-gap"), e.getMessage());
+    }
+}
