@@ -28,7 +28,7 @@ public class PartitionReadiness implements HealthCheck {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("partitions").status(hold.all())
                 .withData("held", hold.heldCount() + " of " + hold.partitionCount())
                 .withData("group", hold.group());
-        hold.partitions().forEach((topic, count) -> response.withData(topic, hold.held().get(topic) + " of " + count));
+        hold.partitions().keySet().forEach(topic -> response.withData(topic, hold.describe(topic)));
         String reason = hold.reason();
         return response.withData("publishing", reason == null ? "scores" : "nothing: " + reason).build();
     }

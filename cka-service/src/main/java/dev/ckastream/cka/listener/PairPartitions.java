@@ -43,15 +43,22 @@ public class PairPartitions {
     private static final Logger LOG = Logger.getLogger(PairPartitions.class);
 
     /** What this instance holds: per topic, the partitions held and the topic's partition count (0: missing). */
-    public record Hold(Map<String, Integer> held, Map<String, Integer> partitions, String group, String problem) {
+    public record Hold(Map<String, List<Integer>> held, Map<String, Integer> partitions, String group, String problem) {
 
         public boolean all() {
-            return problem == null && partitions.values().stream().allMatch(n -> n > 0)
-                    && held.equals(partitions);
+            return problem == null
+                    && partitions.entrySet().stream().allMatch(e -> e.getValue() > 0 && held.get(e.getKey()).size() == e.getValue());
         }
 
         public int heldCount() {
-            return held.values().stream().mapToInt(Integer::intValue).sum();
+            return held.values().stream().mapToInt(List::size).sum();
+        }
+
+        /** "3 of 6: 0, 1, 2" for one topic. */
+        public String describe(String topic) {
+            List<Integer> mine = held.get(topic);
+            return mine.size() + " of " + partitions.get(topic) + (mine.isEmpty() ? "" : ": "
+                    + mine.stream().map(String::valueOf).collect(Collectors.joining(", ")));
         }
 
         public int partitionCount() {
@@ -78,7 +85,7 @@ public class PairPartitions {
                 return "this instance holds none of the " + partitionCount() + " partitions of " + topics + " (a rebalance is in"
                         + " progress, or other instances of consumer group " + group + " hold them)";
             }
-            String perTopic = partitions.keySet().stream().map(t -> t + ": " + held.get(t) + " of " + partitions.get(t))
+            String perTopic = partitions.keySet().stream().map(t -> t + ": " + held.get(t).size() + " of " + partitions.get(t))
                     .collect(Collectors.joining(", "));
             return "this instance holds " + heldCount() + " of " + partitionCount() + " partitions of " + topics + " (" + perTopic
                     + "); another instance of consumer group " + group + " holds the rest. Only an instance that holds"
@@ -99,11 +106,15 @@ public class PairPartitions {
         this.timeout = config.adminTimeout();
         this.group = group;
         Map<String, Integer> none = new LinkedHashMap<>();
-        topics.forEach(t -> none.put(t, 0));
-        this.hold = new Hold(none, none, group, "no partition of " + String.join("/", topics)
+        Map<String, List<Integer>> noneHeld = new LinkedHashMap<>();
+        topics.forEach(t -> {
+            none.put(t, 0);
+            noneHeld.put(t, List.of());
+        });
+        this.hold = new Hold(noneHeld, none, group, "no partition of " + String.join("/", topics)
                 + " assigned yet (joining consumer group " + group + ")");
         for (String topic : topics) {
-            metrics.partitions(topic, () -> hold.held().get(topic), () -> hold.partitions().get(topic));
+            metrics.partitions(topic, () -> hold.held().get(topic).size(), () -> hold.partitions().get(topic));
         }
         metrics.publishing(() -> hold.all());
     }
@@ -139,7 +150,7 @@ public class PairPartitions {
     }
 
     private synchronized boolean update(Consumer<?, ?> consumer, Collection<TopicPartition> assignment) {
-        Map<String, Integer> held = new LinkedHashMap<>();
+        Map<String, List<Integer>> held = new LinkedHashMap<>();
         Map<String, Integer> partitions = new LinkedHashMap<>();
         String problem = null;
         for (String topic : topics) {
@@ -153,8 +164,8 @@ public class PairPartitions {
             }
             int total = count;
             partitions.put(topic, total);
-            held.put(topic, (int) assignment.stream()
-                    .filter(tp -> tp.topic().equals(topic) && tp.partition() < total).count());
+            held.put(topic, assignment.stream().filter(tp -> tp.topic().equals(topic) && tp.partition() < total)
+                    .map(TopicPartition::partition).sorted().toList());
         }
         Hold before = hold;
         Hold now = new Hold(Collections.unmodifiableMap(held), Collections.unmodifiableMap(partitions), group, problem);
