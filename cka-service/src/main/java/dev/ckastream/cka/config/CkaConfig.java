@@ -49,7 +49,10 @@ public interface CkaConfig {
     @WithDefault("2m")
     Duration publishTimeout();
 
-    /** Longest wait for each admin call that creates or checks {@code cka.scores} at start-up (then logged, not fatal). */
+    /**
+     * Longest wait for each admin call that creates or checks {@code cka.scores} at start-up (then logged, not fatal),
+     * and for each activation topic's partition count at a rebalance.
+     */
     @WithDefault("15s")
     Duration adminTimeout();
 

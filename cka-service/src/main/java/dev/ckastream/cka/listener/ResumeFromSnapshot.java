@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
+import dev.ckastream.cka.score.ScoreBoard;
 import dev.ckastream.cka.state.ComparisonStore;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
@@ -21,7 +22,10 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
  * so that exactly the records whose effect is not in the snapshot are read again, whatever the consumer
  * group had committed. A partition the state has no record of is read from the beginning: the state is a
  * function of the records applied to it, so an empty state (first start, or a state directory removed on
- * purpose) replays what the topic retains.
+ * purpose) replays what the topic retains. The same holds when a second instance of the consumer group goes
+ * away and this one takes its partitions over: those this state never saw are read from their beginning, those
+ * it held before from where it stopped, so every review is counted once. {@link PairPartitions} learns from
+ * here what this instance holds.
  */
 @ApplicationScoped
 @Identifier("resume-from-snapshot")
@@ -31,6 +35,12 @@ public class ResumeFromSnapshot implements KafkaConsumerRebalanceListener {
 
     @Inject
     ComparisonStore store;
+
+    @Inject
+    PairPartitions pairPartitions;
+
+    @Inject
+    ScoreBoard board;
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
@@ -49,5 +59,13 @@ public class ResumeFromSnapshot implements KafkaConsumerRebalanceListener {
             consumer.seekToBeginning(unseen);
             LOG.infof("reading %s from the beginning (not in the state yet)", unseen);
         }
+        if (pairPartitions.assigned(consumer)) {
+            board.markChanged(); // the last record this instance published may be long stale
+        }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> revoked) {
+        pairPartitions.revoked(consumer, revoked);
     }
 }

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -12,6 +14,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
@@ -94,5 +97,20 @@ public class CkaMetrics {
     public void deadLetter(String reason) {
         Counter.builder("ckastream.cka.dead.letters").description("activation records sent to activations.dlq")
                 .tag("reason", reason).register(registry).increment();
+    }
+
+    /** Gauges of one activation topic: its partitions this instance holds, and its partition count (0: missing). */
+    public void partitions(String topic, Supplier<Number> held, Supplier<Number> count) {
+        Gauge.builder("ckastream.cka.partitions.held", held).description("partitions of the topic this instance holds")
+                .tag("topic", topic).register(registry);
+        Gauge.builder("ckastream.cka.partitions", count).description("partitions of the topic (0 while it does not exist)")
+                .tag("topic", topic).register(registry);
+    }
+
+    /** 1 while this instance holds every partition of both activation topics and so publishes scores, else 0. */
+    public void publishing(BooleanSupplier publishing) {
+        Gauge.builder("ckastream.cka.publishing", () -> publishing.getAsBoolean() ? 1 : 0)
+                .description("1 while this instance holds every partition of the pair and publishes its scores")
+                .register(registry);
     }
 }

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.ckastream.cka.config.CkaConfig;
+import dev.ckastream.cka.listener.PairPartitions;
 import dev.ckastream.contract.ContractVersion;
 import dev.ckastream.contract.ScoreReport;
 import dev.ckastream.contract.Topics;
@@ -43,7 +44,7 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
  * Computes the score record and publishes it everywhere at once: {@code cka.scores} (key
  * {@code <first>~<second>}), the latest for {@code GET /scores}, and an event for every
  * {@code GET /scores/stream} subscriber. {@link #publishIfChanged()} is the only way out, so the three
- * never disagree.
+ * never disagree. It publishes only while this instance holds every partition of the pair.
  */
 @ApplicationScoped
 public class ScoreBoard {
@@ -78,6 +79,10 @@ public class ScoreBoard {
     @Channel("scores")
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
     MutinyEmitter<Record<String, byte[]>> scores;
+
+    /** Only the instance that holds every partition of the pair publishes (see {@link PairPartitions}). */
+    @Inject
+    PairPartitions partitions;
 
     @Inject
     public ScoreBoard(ComparisonStore store, CkaConfig config, ObjectMapper json, CkaMetrics metrics, StreamPace pace) {
@@ -119,6 +124,9 @@ public class ScoreBoard {
 
     /** Computes and publishes the scores if anything changed since the last time; returns what is current. */
     public synchronized ScoreReport publishIfChanged() {
+        if (!partitions.holdsAll()) {
+            return latest;
+        }
         boolean idleAfterRescaled = !latestIntervalsExact && reviewsSinceLastEmit() == 0;
         if (!changed.getAndSet(false) && !idleAfterRescaled) {
             return latest;

@@ -121,6 +121,7 @@ class DashboardBrowserTest {
             }
             assumeTrue(false, message);
         }
+        dev.ckastream.cka.it.PairHeld.await();
         profileDir = Files.createTempDirectory("ckastream-chromium-profile");
         Files.createDirectories(SCREENSHOT.getParent());
         service = new ChromeDriverService.Builder()

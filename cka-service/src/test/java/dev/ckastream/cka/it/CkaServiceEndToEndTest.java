@@ -205,6 +205,7 @@ class CkaServiceEndToEndTest {
     }
 
     private JsonNode awaitScores(java.util.function.Predicate<JsonNode> done) throws Exception {
+        PairHeld.await();
         JsonNode last = null;
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {

@@ -23,12 +23,17 @@ class StandardEndpointsTest {
 
     @Test
     void readinessListsEveryChannelAndTheState() {
+        PairHeld.await(); // DOWN until the consumer's first assignment
         Response response = given().when().get("/q/health/ready");
         assertEquals(200, response.statusCode(), response.asString());
         JsonPath json = response.jsonPath();
         assertEquals("UP", json.getString("status"));
         assertEquals("UP", json.getString("checks.find { it.name == 'state' }.status"), response.asString());
         assertNotNull(json.get("checks.find { it.name == 'state' }.data.reviews"), response.asString());
+        String partitions = "checks.find { it.name == 'partitions' }";
+        assertEquals("UP", json.getString(partitions + ".status"), response.asString());
+        assertEquals("1 of 1: 0", json.getString(partitions + ".data.'activations.pretrained'"), response.asString());
+        assertEquals("scores", json.getString(partitions + ".data.publishing"), response.asString());
         String kafka = "checks.find { it.name == 'SmallRye Reactive Messaging - readiness check' }";
         assertEquals("UP", json.getString(kafka + ".status"), response.asString());
         Map<String, Object> channels = json.getMap(kafka + ".data");
@@ -63,7 +68,9 @@ class StandardEndpointsTest {
         Response response = given().accept("application/json").when().get("/q/openapi");
         assertEquals(200, response.statusCode(), response.asString());
         JsonPath json = response.jsonPath();
-        assertEquals(Set.of("200"), json.getMap("paths.'/scores'.get.responses").keySet(), response.asString());
+        assertEquals(Set.of("200", "503"), json.getMap("paths.'/scores'.get.responses").keySet(), response.asString());
+        assertTrue(json.getString("paths.'/scores'.get.responses.'503'.description").contains("another instance"),
+                response.asString());
         assertNotNull(json.get("paths.'/scores'.get.responses.'200'.content.'application/json'.schema"),
                 response.asString());
         assertNotNull(json.get("paths.'/scores/stream'.get.responses.'200'.content.'text/event-stream'"),

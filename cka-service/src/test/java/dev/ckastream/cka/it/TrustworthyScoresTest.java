@@ -415,6 +415,7 @@ class TrustworthyScoresTest {
     }
 
     private static JsonNode awaitScores(String what, Predicate<JsonNode> done) throws Exception {
+        PairHeld.await();
         JsonNode last = null;
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
