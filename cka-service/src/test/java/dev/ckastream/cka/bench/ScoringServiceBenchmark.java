@@ -40,8 +40,8 @@ import dev.ckastream.deploy.broker.EmbeddedKafkaBroker;
  *       updating, scoring, recomputing intervals, retraining probes and writing snapshots (its
  *       {@code ckastream_cka_work_seconds} timers; probes and snapshots run on threads of their own, so the
  *       shares may add up to more than 100 %);</li>
- *   <li>with {@code --rate}, labelled pairs at that rate ({@code half}: half the labelled throughput just
- *       measured): the latency from a pair's send to the first {@code cka.scores} record that includes it
+ *   <li>with {@code --rate}, labelled pairs at each of these rates ({@code half}: half the labelled throughput just
+ *       measured; e.g. {@code 200,half}): the latency from a pair's send to the first {@code cka.scores} record that includes it
  *       (median, p95, max);</li>
  *   <li>the bare float64 co-moment update of the same shapes through the same BLAS, in this JVM after the
  *       services have stopped, at 64, 256 and 512 reviews per batch ({@link CoMomentBenchmark}), and each
@@ -50,7 +50,7 @@ import dev.ckastream.deploy.broker.EmbeddedKafkaBroker;
  * Each service run also reports heap and RSS over time (sustained load: they must plateau) and each state
  * snapshot's size and write time.
  *
- * <p>Run with {@code deploy/bench-cka [--reviews N] [--layers L] [--dim D] [--rate PAIRS_PER_S|half]
+ * <p>Run with {@code deploy/bench-cka [--reviews N] [--layers L] [--dim D] [--rate PAIRS_PER_S|half[,...]]
  * [--env NAME=VALUE ...]}.
  */
 public final class ScoringServiceBenchmark {
@@ -83,9 +83,9 @@ public final class ScoringServiceBenchmark {
         Run labelled = serve("labelled, as fast as possible", reviews, layers, dim, 0, true, serviceEnv);
         runs.add(labelled);
         runs.add(serve("unlabelled, as fast as possible", reviews, layers, dim, 0, false, serviceEnv));
-        if (rate != null) {
-            double pairsPerSecond = rate.equals("half") ? labelled.reviewsPerSecond / 2 : Double.parseDouble(rate);
-            runs.add(serve(String.format("labelled at %.0f pairs/s%s", pairsPerSecond, rate.equals("half")
+        for (String each : rate == null ? new String[0] : rate.split(",")) {
+            double pairsPerSecond = each.equals("half") ? labelled.reviewsPerSecond / 2 : Double.parseDouble(each);
+            runs.add(serve(String.format("labelled at %.0f pairs/s%s", pairsPerSecond, each.equals("half")
                     ? " (half the labelled throughput)" : ""), reviews, layers, dim, pairsPerSecond, true, serviceEnv));
         }
 
