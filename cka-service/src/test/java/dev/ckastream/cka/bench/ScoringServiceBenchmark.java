@@ -65,7 +65,7 @@ public final class ScoringServiceBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        int reviews = 2000, layers = 7, dim = 768;
+        int reviews = 6000, layers = 7, dim = 768;
         String rate = null;
         List<String> serviceEnv = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -147,8 +147,11 @@ public final class ScoringServiceBenchmark {
             Thread sampler = new Thread(() -> sampleMemory(cka, memory, done), "memory");
             sampler.start();
 
+            // The pairs are made before the clock starts: generating ~10,000 Gaussian floats per pair would take
+            // a good part of a core from the service on a small machine, which is not the service's cost.
+            List<byte[][]> payloads = payloads(reviews, layers, dim);
             long start = System.nanoTime();
-            produce(broker, reviews, layers, dim, rate, labelled, sentNanos);
+            produce(broker, payloads, layers, dim, rate, labelled, sentNanos);
             long sent = System.nanoTime();
             while (lastCount(scoreRecords) < reviews) {
                 if (!cka.isAlive()) {
@@ -228,7 +231,23 @@ public final class ScoringServiceBenchmark {
                 .map(l -> l.substring(l.indexOf("GEMM engine: ") + 13).trim()).orElse("?");
     }
 
-    private static void produce(EmbeddedKafkaBroker broker, int reviews, int layers, int dim, double rate,
+    /** Each pair's two values (first, second checkpoint): correlated Gaussian vectors, one outlier dimension. */
+    private static List<byte[][]> payloads(int reviews, int layers, int dim) {
+        Random random = new Random(1);
+        float[] a = new float[layers * dim];
+        float[] b = new float[layers * dim];
+        List<byte[][]> out = new ArrayList<>(reviews);
+        for (int r = 0; r < reviews; r++) {
+            for (int k = 0; k < a.length; k++) {
+                a[k] = (float) (random.nextGaussian() + (k % dim == 0 ? 100 : 0));
+                b[k] = (float) (0.7 * a[k] + 0.3 * random.nextGaussian());
+            }
+            out.add(new byte[][] {floats(a), floats(b)});
+        }
+        return out;
+    }
+
+    private static void produce(EmbeddedKafkaBroker broker, List<byte[][]> payloads, int layers, int dim, double rate,
             boolean labelled, long[] sentNanos) {
         Properties p = new Properties();
         p.put("bootstrap.servers", broker.bootstrapServers());
@@ -236,26 +255,20 @@ public final class ScoringServiceBenchmark {
         p.put("linger.ms", "5");
         p.put("batch.size", String.valueOf(1 << 20));
         p.put("buffer.memory", String.valueOf(256L << 20));
-        Random random = new Random(1);
-        float[] a = new float[layers * dim];
-        float[] b = new float[layers * dim];
         long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int r = 0; r < reviews; r++) {
+            for (int r = 0; r < payloads.size(); r++) {
                 if (rate > 0) {
+                    // Sleep, not spin: a spinning producer would take a whole core from the service.
                     long due = start + (long) (r * 1e9 / rate);
-                    while (System.nanoTime() < due) {
-                        Thread.onSpinWait();
+                    for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
                     }
-                }
-                for (int k = 0; k < a.length; k++) {
-                    a[k] = (float) (random.nextGaussian() + (k % dim == 0 ? 100 : 0));
-                    b[k] = (float) (0.7 * a[k] + 0.3 * random.nextGaussian());
                 }
                 byte[] key = ("bench-" + r).getBytes(StandardCharsets.UTF_8);
                 sentNanos[r] = System.nanoTime();
-                producer.send(new ProducerRecord<>("activations.pretrained", null, key, floats(a), headers(layers, dim, "aaaa", r, labelled)));
-                producer.send(new ProducerRecord<>("activations.finetuned", null, key, floats(b), headers(layers, dim, "bbbb", r, labelled)));
+                producer.send(new ProducerRecord<>("activations.pretrained", null, key, payloads.get(r)[0], headers(layers, dim, "aaaa", r, labelled)));
+                producer.send(new ProducerRecord<>("activations.finetuned", null, key, payloads.get(r)[1], headers(layers, dim, "bbbb", r, labelled)));
             }
             producer.flush();
         }
