@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigValue;
@@ -26,6 +27,9 @@ public final class CheckpointList {
     private static final List<String> PAIR_SETTINGS = List.of(
             "extractor.first.name", "extractor.first.model", "extractor.first.tokenizer", "extractor.first.taps",
             "extractor.second.name", "extractor.second.model", "extractor.second.tokenizer", "extractor.second.taps");
+
+    /** Kafka's legal topic characters (the name becomes {@code activations.<name>}). */
+    private static final Pattern TOPIC_NAME_CHARACTERS = Pattern.compile("[A-Za-z0-9._-]+");
 
     private CheckpointList() {
     }
@@ -67,6 +71,10 @@ public final class CheckpointList {
             String name = list.get(i).name();
             if (name.isBlank()) {
                 throw new IllegalStateException("checkpoint " + i + " has a blank name: set " + nameSettings);
+            }
+            if (!TOPIC_NAME_CHARACTERS.matcher(name).matches()) {
+                throw new IllegalStateException("checkpoint " + i + "'s name \"" + name + "\" cannot be part of a Kafka"
+                        + " topic name (activations.<name>): use letters, digits, '.', '_' and '-' only; set " + nameSettings);
             }
             Integer earlier = firstIndex.putIfAbsent(name, i);
             if (earlier != null) {

@@ -124,6 +124,16 @@ class CheckpointListTest {
     }
 
     @Test
+    void aNameThatCannotBeATopicNameIsAStartUpError() {
+        Map<String, String> props = new HashMap<>();
+        props.putAll(entry(0, "base", "/a.onnx", "/a.json"));
+        props.putAll(entry(1, "step 500", "/b.onnx", "/b.json"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> resolve(Map.of(), props));
+        assertTrue(e.getMessage().contains("checkpoint 1's name \"step 500\" cannot be part of a Kafka topic name"),
+                e.getMessage());
+    }
+
+    @Test
     void aMissingModelInAListEntryFailsInTheMapping() {
         Map<String, String> props = new HashMap<>();
         props.putAll(entry(0, "a", "/a.onnx", "/a.json"));
