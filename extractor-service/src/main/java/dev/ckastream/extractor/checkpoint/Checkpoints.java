@@ -1,13 +1,17 @@
 package dev.ckastream.extractor.checkpoint;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
+import dev.ckastream.extractor.config.CheckpointList;
 import dev.ckastream.extractor.config.ExtractorConfig;
 import dev.ckastream.extractor.config.ExtractorConfig.CheckpointConfig;
 import dev.ckastream.contract.Topics;
@@ -18,8 +22,8 @@ import dev.ckastream.extractor.tokenize.ReviewTokenizer;
 import io.quarkus.runtime.Startup;
 
 /**
- * The two checkpoints, loaded (and self-checked) once at start-up; a model that cannot be tapped stops
- * the service with a message naming it.
+ * The checkpoints, in configured order ({@link CheckpointList}), loaded (and self-checked) once at start-up; a
+ * model that cannot be tapped stops the service with a message naming it.
  */
 @Startup
 @ApplicationScoped
@@ -27,15 +31,23 @@ public class Checkpoints {
 
     private static final Logger LOG = Logger.getLogger(Checkpoints.class);
 
-    private final List<Checkpoint> both;
+    private final List<Checkpoint> all;
 
     @Inject
-    public Checkpoints(ExtractorConfig config) {
-        if (config.first().name().equals(config.second().name())) {
-            throw new IllegalStateException("the two checkpoints need different names (both are \""
-                    + config.first().name() + "\"): set extractor.first.name / extractor.second.name");
+    public Checkpoints(ExtractorConfig config, Config source) {
+        List<CheckpointConfig> configured = CheckpointList.of(config, source);
+        List<Checkpoint> loaded = new ArrayList<>(configured.size());
+        try {
+            for (CheckpointConfig checkpoint : configured) {
+                loaded.add(load(checkpoint, config));
+            }
+        } catch (RuntimeException e) {
+            loaded.forEach(Checkpoint::close); // native sessions of the ones already loaded
+            throw e;
         }
-        this.both = List.of(load(config.first(), config), load(config.second(), config));
+        this.all = List.copyOf(loaded);
+        LOG.infof("%d checkpoints, in order: %s (every review gets one record per checkpoint, or none)", all.size(),
+                all.stream().map(Checkpoint::name).collect(Collectors.joining(", ")));
     }
 
     private static Checkpoint load(CheckpointConfig checkpoint, ExtractorConfig config) {
@@ -63,12 +75,13 @@ public class Checkpoints {
         }
     }
 
-    public List<Checkpoint> both() {
-        return both;
+    /** Every checkpoint, in configured order: a review's records are published in this order. */
+    public List<Checkpoint> all() {
+        return all;
     }
 
     @PreDestroy
     void close() {
-        both.forEach(Checkpoint::close);
+        all.forEach(Checkpoint::close);
     }
 }

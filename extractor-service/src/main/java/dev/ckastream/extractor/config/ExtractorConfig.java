@@ -15,11 +15,19 @@ import io.smallrye.config.WithName;
 @ConfigMapping(prefix = "extractor")
 public interface ExtractorConfig {
 
-    /** The first checkpoint (e.g. before fine-tuning). */
+    /**
+     * The checkpoints, in order ({@code extractor.checkpoints[0].name}, ...; env
+     * {@code EXTRACTOR_CHECKPOINTS_0__NAME}): two or more, names unique. When given, {@link #first} and
+     * {@link #second} must not be set; when not, the checkpoints are {@code first} then {@code second}.
+     * Resolved and checked by {@link CheckpointList}.
+     */
+    Optional<List<CheckpointConfig>> checkpoints();
+
+    /** The first checkpoint of a pair (e.g. before fine-tuning), when {@link #checkpoints} is not given. */
     @WithName("first")
     CheckpointConfig first();
 
-    /** The second checkpoint (e.g. after fine-tuning). */
+    /** The second checkpoint of a pair (e.g. after fine-tuning), when {@link #checkpoints} is not given. */
     @WithName("second")
     CheckpointConfig second();
 

@@ -25,7 +25,7 @@ public class ModelsReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("models").up();
-        for (Checkpoint c : checkpoints.both()) {
+        for (Checkpoint c : checkpoints.all()) {
             response.withData(c.name(), c.fingerprint() + " (" + c.layers() + " x " + c.dim() + ")");
         }
         return response.build();

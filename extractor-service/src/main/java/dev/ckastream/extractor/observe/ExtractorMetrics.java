@@ -39,7 +39,7 @@ public class ExtractorMetrics {
     @Inject
     public ExtractorMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.reviews = Counter.builder("ckastream.extractor.reviews").description("reviews published for both checkpoints")
+        this.reviews = Counter.builder("ckastream.extractor.reviews").description("reviews published for every checkpoint")
                 .register(registry);
     }
 

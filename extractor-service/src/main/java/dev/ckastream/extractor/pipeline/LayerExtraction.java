@@ -15,12 +15,12 @@ import dev.ckastream.extractor.tokenize.TokenizedReview;
 
 /**
  * Turns a set of valid reviews into activation records for every checkpoint. A review gets a record for
- * each checkpoint or, if its extraction fails on any of them, none and a failure reason: the halves are never
- * split. Runs on a worker thread (never the event loop).
+ * each checkpoint or, if its extraction fails on any of them, none and a failure reason: never some of them.
+ * Runs on a worker thread (never the event loop).
  *
  * <p>The micro-batches are planned once for all checkpoints, and each one is run through every checkpoint
  * before the next starts, so that its reviews can be published while the rest of the poll is still being
- * computed: the first reviews wait for their own micro-batch, not for the whole poll on both checkpoints.
+ * computed: the first reviews wait for their own micro-batch, not for the whole poll on every checkpoint.
  * The plan uses each review's longest tokenization over the checkpoints: the token budget then bounds the
  * padded size of every call on every checkpoint (planning by one checkpoint's counts could exceed it on
  * another whose tokenizer splits the text finer), and for checkpoints that share a tokenizer (a base model and

@@ -30,8 +30,8 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
 /**
  * Kafka in: each polled batch of {@code reviews} is validated (bad records to {@code reviews.dlq}) and run
- * through both checkpoints in token-budget micro-batches on a worker thread; each micro-batch is published to
- * {@code activations.<checkpoint>} as soon as both checkpoints have it. The poll batch is acknowledged (its
+ * through every checkpoint in token-budget micro-batches on a worker thread; each micro-batch is published to
+ * {@code activations.<checkpoint>} as soon as every checkpoint has it. The poll batch is acknowledged (its
  * offsets become committable) only once every record it caused is acknowledged by the broker: at-least-once
  * (a crash after some micro-batches went out replays the whole poll; downstream counts a review id once). One batch is in flight at a time,
  * and the connector pauses the consumer when its queue is full: backpressure instead of unbounded buffering.
@@ -58,7 +58,7 @@ public class ReviewProcessor {
         this.metrics = metrics;
         this.maxChars = config.maxChars();
         this.publishTimeout = config.publishTimeout();
-        this.extraction = new LayerExtraction(checkpoints.both(),
+        this.extraction = new LayerExtraction(checkpoints.all(),
                 new MicroBatcher(config.batching().tokenBudget(), config.batching().maxReviews(),
                         config.batching().callOverheadTokens()), metrics);
     }
@@ -90,7 +90,7 @@ public class ReviewProcessor {
                 }
                 for (int c = 0; c < outcome.records().size(); c++) {
                     ActivationRecord record = outcome.records().get(c);
-                    sends.add(publisher.publish(checkpoints.both().get(c).name(), record));
+                    sends.add(publisher.publish(checkpoints.all().get(c).name(), record));
                 }
                 published[0]++;
             }

@@ -179,7 +179,7 @@ class ExtractorEndToEndTest {
         Review a = new Review("dup-" + KafkaClients.unique(), "Same text, same id.", 1);
         Review aAgain = new Review(a.id(), a.text(), a.label());
         Review b = new Review("other-" + KafkaClients.unique(), "A different review.", null);
-        LayerExtraction extraction = new LayerExtraction(checkpoints.both(), new MicroBatcher(8192, 64, 64), metrics);
+        LayerExtraction extraction = new LayerExtraction(checkpoints.all(), new MicroBatcher(8192, 64, 64), metrics);
         List<Review> input = List.of(a, aAgain, b);
         List<LayerExtraction.Outcome> outcomes = extraction.extract(input);
         assertEquals(input.size(), outcomes.size(), "one outcome per input review");
@@ -191,7 +191,7 @@ class ExtractorEndToEndTest {
     }
 
     private Checkpoint checkpoint(String name) {
-        return checkpoints.both().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+        return checkpoints.all().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
     }
 
     private static Sent sent(String id, String text, Integer label, String rawJson) throws Exception {

@@ -60,10 +60,20 @@ final class KafkaClients {
 
     /** Creates the contract's topics if missing (one partition, as the broker's auto-creation would). */
     static void ensureTopics() {
+        ensureTopics(List.of());
+    }
+
+    /**
+     * The contract's topics and {@code more} (e.g. a third checkpoint's): a reader can only be positioned on a
+     * topic that exists (partitionsFor gives no partition for one that does not yet).
+     */
+    static void ensureTopics(List<String> more) {
+        List<String> topics = new ArrayList<>(List.of(Topics.REVIEWS, Topics.REVIEWS_DLQ, PRETRAINED, FINETUNED));
+        more.stream().filter(t -> !topics.contains(t)).forEach(topics::add);
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         try (Admin admin = Admin.create(p)) {
-            for (String topic : List.of(Topics.REVIEWS, Topics.REVIEWS_DLQ, PRETRAINED, FINETUNED)) {
+            for (String topic : topics) {
                 try {
                     admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
                 } catch (ExecutionException e) {
@@ -204,7 +214,7 @@ final class KafkaClients {
         private final KafkaConsumer<byte[], byte[]> consumer;
 
         private Watch(List<String> topics) {
-            ensureTopics();
+            ensureTopics(topics);
             Properties p = new Properties();
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
             p.put(ConsumerConfig.GROUP_ID_CONFIG, "extractor-test-" + UUID.randomUUID());

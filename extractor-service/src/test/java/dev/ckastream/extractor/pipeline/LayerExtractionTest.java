@@ -52,6 +52,8 @@ class LayerExtractionTest {
     private static Checkpoint first;
     private static Checkpoint second;
     private static List<Checkpoint> both;
+    /** The first checkpoint's model and tokenizer again, under another name: a third checkpoint. */
+    private static Checkpoint firstAgain;
 
     @BeforeAll
     static void load() throws Exception {
@@ -62,11 +64,13 @@ class LayerExtractionTest {
         secondVocab.put("boom", 99);
         second = checkpoint("second", "/encoder/layer.0/", "Whitespace", secondVocab);
         both = List.of(first, second);
+        firstAgain = checkpoint("first-again", "", "WhitespaceSplit", vocab);
     }
 
     @AfterAll
     static void close() {
         both.forEach(Checkpoint::close);
+        firstAgain.close();
     }
 
     /** Collects what the extraction hands over, with how many inference calls each checkpoint had made by then. */
@@ -174,6 +178,53 @@ class LayerExtractionTest {
         }
         assertEquals(1, handed.calls.get(1).get(0).records().get(0).tokens());
         assertEquals(7, handed.calls.get(1).get(0).records().get(1).tokens());
+    }
+
+    @Test
+    void threeCheckpointsGiveThreeRecordsPerReviewInOrderOrNoneAtAll() {
+        List<Checkpoint> three = List.of(first, firstAgain, second);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        LayerExtraction extraction = new LayerExtraction(three, new MicroBatcher(1024, 2, 0), new ExtractorMetrics(registry));
+        List<Review> input = List.of(review("r0", "a b c"), review("bad", "a boom"), review("r2", "d"),
+                review("r3", "e f g"), review("empty", "  "));
+        Handed handed = new Handed();
+        extraction.extract(input, outcomes -> {
+            handed.calls.add(outcomes);
+            handed.callsMadeBefore.add(List.of(calls(registry, "first"), calls(registry, "first-again"),
+                    calls(registry, "second")));
+        });
+
+        List<LayerExtraction.Outcome> all = handed.calls.stream().flatMap(List::stream).toList();
+        assertEquals(IntStream.range(0, input.size()).boxed().toList(),
+                all.stream().map(LayerExtraction.Outcome::position).sorted().toList(), "every position exactly once");
+        // lengths 3, 2, 1, 3 tokens, at most 2 per micro-batch; the untokenizable one first, before any inference
+        assertEquals(List.of(List.of("empty"), List.of("r2"), List.of("bad"), List.of("r0", "r3")), ids(handed));
+        // successful calls per checkpoint (first, first-again, second) when each micro-batch is handed over: after
+        // every checkpoint ran it, before the next one ran; "bad" fails on second, so second counts no call for it
+        assertEquals(List.of(List.of(0L, 0L, 0L), List.of(1L, 1L, 1L), List.of(2L, 2L, 1L), List.of(3L, 3L, 2L)),
+                handed.callsMadeBefore);
+        Map<String, LayerExtraction.Outcome> byId = all.stream().collect(Collectors.toMap(o -> o.review().id(), o -> o));
+        LayerExtraction.Outcome bad = byId.get("bad");
+        assertEquals(ReviewRejection.INFERENCE_FAILED, bad.failure().reason());
+        assertTrue(bad.failure().detail().startsWith("second: "), bad.failure().detail());
+        assertEquals(List.of(), bad.records(), "the two checkpoints it passed give no record either");
+        assertEquals(ReviewRejection.TOKENIZER_FAILED, byId.get("empty").failure().reason());
+        assertEquals(List.of(), byId.get("empty").records());
+
+        for (String id : List.of("r0", "r2", "r3")) {
+            LayerExtraction.Outcome ok = byId.get(id);
+            assertNull(ok.failure(), id);
+            assertEquals(3, ok.records().size(), id);
+            for (int c = 0; c < three.size(); c++) {
+                Checkpoint checkpoint = three.get(c);
+                ActivationRecord record = ok.records().get(c);
+                assertEquals(checkpoint.fingerprint(), record.model(), "records in checkpoint order: " + id);
+                TokenizedReview alone = checkpoint.tokenize(ok.review().text());
+                assertArrayEquals(checkpoint.pool(List.of(alone))[0], record.pooled(), 1e-6f, id + " on " + checkpoint.name());
+            }
+            // the same model and tokenizer under two names: the same inputs, hence bit-identical vectors
+            assertArrayEquals(ok.records().get(0).pooled(), ok.records().get(1).pooled(), "first vs first-again: " + id);
+        }
     }
 
     private static void assertRecordsAreTheReviewComputedAlone(LayerExtraction.Outcome outcome) {
