@@ -17,9 +17,9 @@ import java.util.Set;
  * One checkpoint that turns a batch of tokenized reviews into every layer's mean-pooled vector.
  *
  * <p>Loading reads the graph and finds its layer taps ({@link CheckpointGraph}), adds the taps and the in-graph
- * masked-mean pooling ({@link PoolingRewrite}), opens one ONNX Runtime session on the result
- * ({@link PoolingSession}) and self-checks it ({@link LoadSelfCheck}); each step fails with a
- * {@link ModelLoadException} naming the checkpoint.
+ * masked-mean pooling ({@link PoolingRewrite}), opens the ONNX Runtime session that serves on the graph with only
+ * the pooled output ({@link PoolingSession}) and self-checks it against the taps of a second session that exposes
+ * them ({@link LoadSelfCheck}); each step fails with a {@link ModelLoadException} naming the checkpoint.
  *
  * <p>Dynamically int8-quantized models compute activation scales over the whole batch, so they are run one
  * review at a time to keep each review's vector independent of its batch ({@link #runsPerReview()}).
@@ -31,6 +31,8 @@ public final class LayerPoolingModel implements AutoCloseable {
 
     private final String checkpointName;
     private final PoolingSession session;
+    /** The graph with every tap exposed, kept only by {@link #loadWithTaps}; null otherwise. */
+    private final PoolingSession tapSession;
     private final List<String> tapTensors;
     private final int layers;
     private final int dim;
@@ -40,10 +42,11 @@ public final class LayerPoolingModel implements AutoCloseable {
     private final String selfCheck;
     private final String fingerprint;
 
-    private LayerPoolingModel(String checkpointName, PoolingSession session, CheckpointGraph graph,
-                              LoadSelfCheck.Passed check, String fingerprint) {
+    private LayerPoolingModel(String checkpointName, PoolingSession session, PoolingSession tapSession,
+                              CheckpointGraph graph, LoadSelfCheck.Passed check, String fingerprint) {
         this.checkpointName = checkpointName;
         this.session = session;
+        this.tapSession = tapSession;
         this.tapTensors = graph.taps();
         this.layers = tapTensors.size();
         this.dim = check.dim();
@@ -57,29 +60,57 @@ public final class LayerPoolingModel implements AutoCloseable {
     /**
      * Loads, rewrites and self-checks a checkpoint. The parsed graph (which holds the model's bytes) is not kept.
      *
+     * <p>The session that serves runs the graph with only the pooled output added ({@link
+     * PoolingRewrite#applyPooledOnly}): ONNX Runtime runs every node whatever a call fetches, so exposing the taps
+     * there would cost a copy of every layer's hidden state on each call. The self-check reads the taps from a
+     * second session of the graph that exposes them, closed once the check has passed ({@link #hiddenState} needs
+     * {@link #loadWithTaps}).
+     *
      * @param settings null means {@link ExecutionSettings#cpu()}
      * @throws ModelLoadException naming the checkpoint if the model is not usable (bad ONNX, LayerNorm structure
      *                            not understood, missing explicit tap names, self-check mismatch, CUDA missing)
      */
     public static LayerPoolingModel load(String checkpointName, byte[] onnxModel, ExecutionSettings settings) {
+        return load(checkpointName, onnxModel, settings, false);
+    }
+
+    /**
+     * As {@link #load}, keeping the session that exposes the raw taps open for {@link #hiddenState} (diagnostics and
+     * tests; it holds a second copy of the weights).
+     */
+    public static LayerPoolingModel loadWithTaps(String checkpointName, byte[] onnxModel, ExecutionSettings settings) {
+        return load(checkpointName, onnxModel, settings, true);
+    }
+
+    private static LayerPoolingModel load(String checkpointName, byte[] onnxModel, ExecutionSettings settings,
+                                          boolean keepTaps) {
         if (settings == null) {
             settings = ExecutionSettings.cpu();
         }
         String fingerprint = fingerprint(onnxModel);
         CheckpointGraph graph = CheckpointGraph.read(checkpointName, onnxModel, settings.tapNames());
-        byte[] rewritten = PoolingRewrite.apply(checkpointName, graph.graph(), graph.taps(),
-                LoadSelfCheck.checkedTensors(graph));
-        PoolingSession session = PoolingSession.open(checkpointName, rewritten, settings, graph.taps());
+        PoolingSession tapped = PoolingSession.open(checkpointName, PoolingRewrite.apply(checkpointName, graph.graph(),
+                graph.taps(), LoadSelfCheck.checkedTensors(graph)), settings, graph.taps());
+        PoolingSession session = null;
+        LoadSelfCheck.Passed check;
         try {
-            LoadSelfCheck.Passed check = LoadSelfCheck.run(checkpointName, session, graph);
-            return new LayerPoolingModel(checkpointName, session, graph, check, fingerprint);
+            session = PoolingSession.open(checkpointName,
+                    PoolingRewrite.applyPooledOnly(checkpointName, graph.graph(), graph.taps()), settings, graph.taps());
+            check = LoadSelfCheck.run(checkpointName, tapped, session, graph);
         } catch (RuntimeException | OrtException e) {
-            session.closeAfterFailedLoad();
+            tapped.closeAfterFailedLoad();
+            if (session != null) {
+                session.closeAfterFailedLoad();
+            }
             if (e instanceof ModelLoadException m) {
                 throw m;
             }
             throw new ModelLoadException("checkpoint '" + checkpointName + "': start-up self-check failed: " + e.getMessage(), e);
         }
+        if (!keepTaps) {
+            tapped.close();
+        }
+        return new LayerPoolingModel(checkpointName, session, keepTaps ? tapped : null, graph, check, fingerprint);
     }
 
     /**
@@ -116,14 +147,20 @@ public final class LayerPoolingModel implements AutoCloseable {
     /**
      * The raw (unpooled) hidden state of one layer, [batch][sequence][dim] with padding, from one batched run
      * (even for {@link #runsPerReview()} models); for diagnostics and tests.
+     *
+     * @throws IllegalStateException if the model was not loaded with {@link #loadWithTaps}
      */
     public float[][][] hiddenState(List<TokenizedReview> batch, int layer) {
+        if (tapSession == null) {
+            throw new IllegalStateException("checkpoint '" + checkpointName + "' was loaded without its taps"
+                    + " (LayerPoolingModel.loadWithTaps keeps them)");
+        }
         if (layer < 0 || layer >= layers) {
             throw new IndexOutOfBoundsException("layer " + layer + " of " + layers);
         }
         checkBatch(batch);
         String output = PoolingRewrite.tapOutput(layer);
-        try (OrtSession.Result result = session.run(batch, Set.of(output))) {
+        try (OrtSession.Result result = tapSession.run(batch, Set.of(output))) {
             return PoolingSession.rank3(result.get(output).orElseThrow(), output);
         } catch (OrtException e) {
             throw inferenceFailed(e);
@@ -216,5 +253,8 @@ public final class LayerPoolingModel implements AutoCloseable {
     @Override
     public void close() {
         session.close();
+        if (tapSession != null) {
+            tapSession.close();
+        }
     }
 }

@@ -21,7 +21,9 @@ import static dev.ckastream.extractor.model.CheckpointGraph.abbreviate;
  * The start-up self-check of a rewritten checkpoint: one run on a two-review sample (of different lengths, so
  * that padding is exercised) must show taps of shape [batch, sequence, dim] with one width, a last tap that is
  * the encoder's last hidden state, and each pooled layer equal to the masked mean of its raw tap computed in
- * Java. Anything else is a {@link ModelLoadException} naming the checkpoint and what differs.
+ * Java. The taps come from the graph that exposes them, the pooled layers from the graph the service runs
+ * (which exposes only the pooled output), so the check covers the session that serves. Anything else is a
+ * {@link ModelLoadException} naming the checkpoint and what differs.
  *
  * <p>Which last-tap check runs depends on the export. A feature-extraction export: the last tap must equal the
  * model's own last hidden state output. A classifier export (only {@code logits}, see {@link ClassifierHead}):
@@ -51,7 +53,14 @@ final class LoadSelfCheck {
         return graph.classifierHead().map(h -> List.of(h.position())).orElse(List.of());
     }
 
-    static Passed run(String checkpoint, PoolingSession session, CheckpointGraph graph) throws OrtException {
+    /**
+     * @param session the session of the graph with the taps exposed ({@link PoolingRewrite#apply}): taps, model
+     *                outputs and checked tensors are read from it
+     * @param pooling the session that will serve ({@link PoolingRewrite#applyPooledOnly}, or the same one): its
+     *                pooled output must be the masked mean of the other's taps
+     */
+    static Passed run(String checkpoint, PoolingSession session, PoolingSession pooling, CheckpointGraph graph)
+            throws OrtException {
         List<String> tapTensors = graph.taps();
         int layers = tapTensors.size();
         String where = "checkpoint '" + checkpoint + "'";
@@ -68,7 +77,6 @@ final class LoadSelfCheck {
         List<TokenizedReview> sample = sample(graph.vocabularySize());
         int longest = sample.get(0).tokens();
         Set<String> requested = new LinkedHashSet<>();
-        requested.add(PoolingRewrite.POOLED);
         for (int k = 0; k < layers; k++) {
             requested.add(PoolingRewrite.tapOutput(k));
         }
@@ -99,7 +107,10 @@ final class LoadSelfCheck {
             Passed passed = head == null
                     ? lastHiddenStateCheck(where, result, graph, taps, d, sample)
                     : classifierHeadCheck(where, result, head, tapTensors, taps, d);
-            float[][][] pooled = PoolingSession.rank3(result.get(PoolingRewrite.POOLED).orElseThrow(), where + " pooled output");
+            float[][][] pooled;
+            try (OrtSession.Result served = pooling.run(sample, Set.of(PoolingRewrite.POOLED))) {
+                pooled = PoolingSession.rank3(served.get(PoolingRewrite.POOLED).orElseThrow(), where + " pooled output");
+            }
             for (int k = 0; k < layers; k++) {
                 for (int r = 0; r < sample.size(); r++) {
                     int n = sample.get(r).tokens();

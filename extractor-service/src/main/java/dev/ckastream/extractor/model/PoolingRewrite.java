@@ -20,6 +20,7 @@ import static dev.ckastream.extractor.onnx.OnnxGraph.GRAPH_OUTPUT;
  * and the layers are concatenated on axis 1 into the output {@value #POOLED} [batch, layers, dim]. The
  * original nodes, inputs and outputs are left as they are, so the model's own outputs stay available. Tensors the
  * self-check compares against a tap (a classifier head's input) can be exposed too, as {@code ckastream_check_<i>}.
+ * {@link #applyPooledOnly} is the same rewrite without exposing the taps: the graph the service runs.
  */
 public final class PoolingRewrite {
 
@@ -46,6 +47,21 @@ public final class PoolingRewrite {
      * {@link #checkOutput}{@code (i)}.
      */
     static byte[] apply(String checkpoint, OnnxGraph graph, List<String> taps, List<String> checked) {
+        return apply(checkpoint, graph, taps, checked, true);
+    }
+
+    /**
+     * The graph the service runs: only {@value #POOLED} is added as an output. ONNX Runtime executes every node of
+     * a graph whatever the outputs a call fetches, and a graph output cannot be optimized away, so the taps exposed
+     * for the self-check would cost one copy each (a float-to-float Cast) on every call; here those Casts feed
+     * only the pooling MatMuls, and ORT's Cast elimination drops them when the tap is already float.
+     */
+    static byte[] applyPooledOnly(String checkpoint, OnnxGraph graph, List<String> taps) {
+        return apply(checkpoint, graph, taps, List.of(), false);
+    }
+
+    private static byte[] apply(String checkpoint, OnnxGraph graph, List<String> taps, List<String> checked,
+                                boolean exposeTaps) {
         List<String> added = new ArrayList<>(List.of(POOL_WEIGHTS, POOLED));
         for (int k = 0; k < taps.size(); k++) {
             added.add(tapOutput(k));
@@ -76,6 +92,9 @@ public final class PoolingRewrite {
                 OnnxProtos.intAttribute("axis", 1)));
         fields.message(GRAPH_OUTPUT, OnnxProtos.tensorValueInfo(POOLED, FLOAT,
                 List.of("ckastream_batch", (long) taps.size(), "ckastream_dim")));
+        if (!exposeTaps) {
+            return graph.withAppendedGraphFields(fields.toByteArray());
+        }
         for (int k = 0; k < taps.size(); k++) {
             fields.message(GRAPH_OUTPUT, OnnxProtos.tensorValueInfo(tapOutput(k), FLOAT, null));
         }

@@ -8,8 +8,9 @@
  *       taps, inputs, position limit, batch coupling by dynamic quantization, classifier head).</li>
  *   <li>{@link dev.ckastream.extractor.model.PoolingRewrite}: the in-memory graph rewrite that exposes the taps
  *       and adds the masked-mean pooling.</li>
- *   <li>{@link dev.ckastream.extractor.model.PoolingSession}: the one ONNX Runtime session of the rewritten
- *       graph, on CPU or CUDA.</li>
+ *   <li>{@link dev.ckastream.extractor.model.PoolingSession}: an ONNX Runtime session of a rewritten graph, on CPU
+ *       or CUDA: the one that serves (only the pooled output added), and at load the one the self-check reads the
+ *       taps from.</li>
  *   <li>{@link dev.ckastream.extractor.model.BatchTensors}: a batch's padded input tensors and pooling weights.</li>
  *   <li>{@link dev.ckastream.extractor.model.ClassifierHead}: the classification head of a classifier export (only
  *       {@code logits} out), traced back to the position it reads.</li>

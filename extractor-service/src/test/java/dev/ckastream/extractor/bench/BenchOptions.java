@@ -29,6 +29,11 @@ final class BenchOptions {
               --work-dir DIR     broker data and extractor log (default: a temporary folder, deleted unless --keep)
               --keep             keep the work folder
               --plan-only        tokenize and print the batching plan (tokens, padding), run nothing
+              --pytorch          also time the PyTorch peer (deploy/pytorch_peer.py: the same reviews and token ids,
+                                 batch 1, both checkpoints) in each round: bare, e2e, torch, bare, e2e, torch, ...
+              --pytorch-only     time only the PyTorch peer (what deploy/bench-pytorch runs)
+              --python PATH      the Python that has torch (default: $BENCH_PYTHON, else python3)
+              --verify N         reviews whose pooled vectors the peer must reproduce before timing (default 8)
             """;
 
     int reviews = 256;
@@ -48,6 +53,10 @@ final class BenchOptions {
     Path workDir;
     boolean keep;
     boolean planOnly;
+    boolean pytorch;
+    boolean pytorchOnly;
+    String python = System.getenv().getOrDefault("BENCH_PYTHON", "python3");
+    int verify = 8;
 
     static BenchOptions parse(String[] args) {
         BenchOptions o = new BenchOptions();
@@ -57,9 +66,11 @@ final class BenchOptions {
                 System.out.print(USAGE);
                 System.exit(0);
             }
-            if (a.equals("--keep") || a.equals("--plan-only")) {
+            if (a.equals("--keep") || a.equals("--plan-only") || a.equals("--pytorch") || a.equals("--pytorch-only")) {
                 o.keep |= a.equals("--keep");
                 o.planOnly |= a.equals("--plan-only");
+                o.pytorch |= a.startsWith("--pytorch");
+                o.pytorchOnly |= a.equals("--pytorch-only");
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -82,6 +93,8 @@ final class BenchOptions {
                 case "--jar" -> o.jar = Path.of(v);
                 case "--extractor-opt" -> o.extractorOpts.add(v);
                 case "--work-dir" -> o.workDir = Path.of(v);
+                case "--python" -> o.python = v;
+                case "--verify" -> o.verify = positive(a, v);
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
         }
@@ -93,6 +106,9 @@ final class BenchOptions {
         }
         if (!o.provider.equals("cpu") && !o.provider.equals("cuda")) {
             throw new IllegalArgumentException("--provider must be cpu or cuda, got " + o.provider);
+        }
+        if (o.pytorch && o.cuda()) {
+            throw new IllegalArgumentException("--pytorch: the PyTorch peer runs on CPU only");
         }
         return o;
     }

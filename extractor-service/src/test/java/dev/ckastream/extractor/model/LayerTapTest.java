@@ -42,7 +42,7 @@ class LayerTapTest {
             batch = TEXTS.stream().map(tok::encode).toList();
         }
         long t0 = System.nanoTime();
-        try (LayerPoolingModel model = LayerPoolingModel.load(name, bytes, ExecutionSettings.cpu(2))) {
+        try (LayerPoolingModel model = LayerPoolingModel.loadWithTaps(name, bytes, ExecutionSettings.cpu(2))) {
             System.out.printf("%s: loaded in %d ms, %d taps %s, last hidden '%s', fingerprint %s%n", name,
                     (System.nanoTime() - t0) / 1_000_000, model.layers(), model.tapTensors(),
                     model.lastHiddenStateOutput(), model.fingerprint());

@@ -17,8 +17,24 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 class ModelLoadTest {
 
     @Test
+    void theServingModelPoolsAsTheTappedOneAndKeepsNoTapSession() {
+        byte[] bytes = TinyModels.model(true, "/encoder/layer.0/");
+        List<TokenizedReview> batch = List.of(TokenizedReview.of(1, 2, 3), TokenizedReview.of(4));
+        try (LayerPoolingModel served = LayerPoolingModel.load("tiny", bytes, ExecutionSettings.cpu(1));
+             LayerPoolingModel tapped = LayerPoolingModel.loadWithTaps("tiny", bytes, ExecutionSettings.cpu(1))) {
+            float[][] a = served.pool(batch);
+            float[][] b = tapped.pool(batch);
+            for (int r = 0; r < batch.size(); r++) {
+                assertArrayEquals(b[r], a[r], 1e-6f, "review " + r);
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> served.hiddenState(batch, 0));
+            assertTrue(e.getMessage().contains("loadWithTaps"), e.getMessage());
+        }
+    }
+
+    @Test
     void tinyModelLoadsWithSingleOpLayerNormsAndOnlyTheInputsItHas() {
-        try (LayerPoolingModel m = LayerPoolingModel.load("tiny", TinyModels.model(true, "/encoder/layer.0/"),
+        try (LayerPoolingModel m = LayerPoolingModel.loadWithTaps("tiny", TinyModels.model(true, "/encoder/layer.0/"),
                 ExecutionSettings.cpu(1))) {
             assertEquals(2, m.layers());
             assertEquals(TinyModels.DIM, m.dim());
@@ -110,7 +126,7 @@ class ModelLoadTest {
         OnnxGraph g = OnnxGraph.parse(model);
         assertEquals(7, LayerNormSearch.layerNormOutputs(g).size());
         assertEquals(3, LayerNormSearch.blockCountFromNames(g));
-        try (LayerPoolingModel m = LayerPoolingModel.load("tiny-decomposed", model, ExecutionSettings.cpu(1))) {
+        try (LayerPoolingModel m = LayerPoolingModel.loadWithTaps("tiny-decomposed", model, ExecutionSettings.cpu(1))) {
             assertEquals(4, m.layers());
             assertEquals(List.of("h0", "/encoder/layer.0/out", "/encoder/layer.1/out", "last_hidden_state"), m.tapTensors());
             assertEquals(512, m.maxPositions(), "no position-embedding initializer: default");

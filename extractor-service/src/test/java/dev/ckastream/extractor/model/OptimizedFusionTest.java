@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * The rewrite must not cost ONNX Runtime any of the transformer fusions it applies to the untouched checkpoint: the
  * graphs ORT optimizes (with the service's own session options) from the original and from the rewritten model
  * must have the same count of every op type, except exactly the rewrite's own nodes (per tap one Cast and one
- * pooling MatMul, one Concat). Structural, not timing: a tap placed where it blocks a fusion (a tensor inside a
+ * pooling MatMul, one Concat), and the graph the service runs (only the pooled output exposed) not even the
+ * Casts. Structural, not timing: a tap placed where it blocks a fusion (a tensor inside a
  * decomposed LayerNorm, or an Add a SkipLayerNormalization would absorb) shows as fewer fused ops.
  */
 class OptimizedFusionTest {
@@ -63,6 +64,15 @@ class OptimizedFusionTest {
         assertEquals(fusedBefore, fusedAfter, checkpoint + " fused ops, original vs rewritten (" + level + ")");
         assertEquals(expected, after, checkpoint + ": optimized rewritten graph = optimized original + the rewrite's"
                 + " own " + taps + " Cast, " + taps + " MatMul and 1 Concat (" + level + ")");
+        // The graph the service runs exposes only the pooled output: ORT then drops the 13 float-to-float Casts,
+        // which the taps exposed for the self-check keep (a copy of every layer's hidden state per call).
+        byte[] served = PoolingRewrite.applyPooledOnly(checkpoint, graph.graph(), graph.taps());
+        Map<String, Integer> servedCounts = optimizedOpCounts(served, level, dir.resolve("served.onnx"));
+        Map<String, Integer> expectedServed = new TreeMap<>(before);
+        expectedServed.merge("MatMul", taps, Integer::sum);
+        expectedServed.merge("Concat", 1, Integer::sum);
+        assertEquals(expectedServed, servedCounts, checkpoint + ": optimized served graph = optimized original + "
+                + taps + " pooling MatMul and 1 Concat, no Cast (" + level + ")");
         Set<String> sanity = new HashSet<>(before.keySet());
         sanity.retainAll(Set.of("LayerNormalization", "SkipLayerNormalization"));
         assertFalse(sanity.isEmpty(), "ORT's optimized original has no LayerNorm op at all: " + before);

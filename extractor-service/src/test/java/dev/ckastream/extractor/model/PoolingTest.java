@@ -30,10 +30,10 @@ class PoolingTest {
     @BeforeAll
     static void load() {
         tokenizer = ReviewTokenizer.load(CheckpointFiles.tokenizerPath("classpath:bge-small-en-tokenizer.json"), 512);
-        bge = LayerPoolingModel.load("bge-small-en", CheckpointFiles.readModel("classpath:bge-small-en.onnx"),
+        bge = LayerPoolingModel.loadWithTaps("bge-small-en", CheckpointFiles.readModel("classpath:bge-small-en.onnx"),
                 ExecutionSettings.cpu(2));
         minilmTokenizer = ReviewTokenizer.load(CheckpointFiles.tokenizerPath("classpath:all-minilm-l6-v2-q-tokenizer.json"), 512);
-        int8 = LayerPoolingModel.load("all-minilm-l6-v2-q", CheckpointFiles.readModel("classpath:all-minilm-l6-v2-q.onnx"),
+        int8 = LayerPoolingModel.loadWithTaps("all-minilm-l6-v2-q", CheckpointFiles.readModel("classpath:all-minilm-l6-v2-q.onnx"),
                 ExecutionSettings.cpu(2));
     }
 
