@@ -67,6 +67,7 @@ public final class ScoringServiceBenchmark {
     public static void main(String[] args) throws Exception {
         int reviews = 6000, layers = 7, dim = 768;
         String rate = null;
+        boolean replay = false;
         List<String> serviceEnv = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -74,6 +75,7 @@ public final class ScoringServiceBenchmark {
                 case "--layers" -> layers = Integer.parseInt(args[++i]);
                 case "--dim" -> dim = Integer.parseInt(args[++i]);
                 case "--rate" -> rate = args[++i];
+                case "--replay" -> replay = true;
                 case "--env" -> serviceEnv.add(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -83,6 +85,9 @@ public final class ScoringServiceBenchmark {
         Run labelled = serve("labelled, as fast as possible", reviews, layers, dim, 0, true, serviceEnv);
         runs.add(labelled);
         runs.add(serve("unlabelled, as fast as possible", reviews, layers, dim, 0, false, serviceEnv));
+        if (replay) {
+            runs.add(serve("labelled, replayed (topics full at start)", reviews, layers, dim, -1, true, serviceEnv));
+        }
         for (String each : rate == null ? new String[0] : rate.split(",")) {
             double pairsPerSecond = each.equals("half") ? labelled.reviewsPerSecond / 2 : Double.parseDouble(each);
             runs.add(serve(String.format("labelled at %.0f pairs/s%s", pairsPerSecond, each.equals("half")
@@ -132,12 +137,20 @@ public final class ScoringServiceBenchmark {
             for (String kv : serviceEnv) {
                 env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
             }
+            long[] sentNanos = new long[reviews];
+            // The pairs are made before the clock starts: generating ~10,000 Gaussian floats per pair would take
+            // a good part of a core from the service on a small machine, which is not the service's cost.
+            List<byte[][]> payloads = payloads(reviews, layers, dim);
+            boolean replay = rate < 0;
+            if (replay) {
+                // A replay: the topics are full before the service starts; the clock starts when it is ready.
+                produce(broker, payloads, layers, dim, 0, labelled, sentNanos);
+            }
             Path jar = ServiceProcess.ckaJar();
             ServiceProcess cka = new ServiceProcess(jar, env, work.resolve("cka.log")).start();
             cka.awaitReady(Duration.ofSeconds(120));
             System.out.printf("%n== %s: cka-service ready (%s); %d pairs of %d x %d%n", what, jar, reviews, layers, dim);
 
-            long[] sentNanos = new long[reviews];
             ConcurrentLinkedQueue<long[]> scoreRecords = new ConcurrentLinkedQueue<>(); // {receivedNanos, reviews}
             AtomicBoolean done = new AtomicBoolean();
             int total = reviews;
@@ -147,11 +160,12 @@ public final class ScoringServiceBenchmark {
             Thread sampler = new Thread(() -> sampleMemory(cka, memory, done), "memory");
             sampler.start();
 
-            // The pairs are made before the clock starts: generating ~10,000 Gaussian floats per pair would take
-            // a good part of a core from the service on a small machine, which is not the service's cost.
-            List<byte[][]> payloads = payloads(reviews, layers, dim);
             long start = System.nanoTime();
-            produce(broker, payloads, layers, dim, rate, labelled, sentNanos);
+            if (replay) {
+                Arrays.fill(sentNanos, start);
+            } else {
+                produce(broker, payloads, layers, dim, rate, labelled, sentNanos);
+            }
             long sent = System.nanoTime();
             while (lastCount(scoreRecords) < reviews) {
                 if (!cka.isAlive()) {
