@@ -43,10 +43,10 @@ public final class SnapshotFiles {
     private static final Pattern UNFINISHED = Pattern.compile("\\.snapshot-\\d{12}\\.tmp");
 
     /**
-     * What writing one snapshot cost: its size, the whole time, and the part spent serialising the state
-     * ({@link #stage}), which is the only part that has to hold the state still.
+     * What writing one snapshot cost: its size, the whole time, and the part of it during which the state was
+     * held still (at most the serialisation, {@link #stage}; the owner of the state may release it earlier).
      */
-    public record Written(Path file, long bytes, long nanos, long stagingNanos) {
+    public record Written(Path file, long bytes, long nanos, long heldNanos) {
     }
 
     /** A snapshot whose bytes are written to its temporary file, not yet made durable or visible. */

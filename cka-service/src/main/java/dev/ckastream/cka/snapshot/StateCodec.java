@@ -34,6 +34,16 @@ public final class StateCodec {
     }
 
     public static void write(DataOutput raw, Comparison.State s) throws IOException {
+        write(raw, s, () -> { });
+    }
+
+    /**
+     * Writes {@code s}, calling {@code liveSectionsWritten} as soon as every section that reads live state is
+     * written: everything up to and including the co-moments, whose arrays the next fold changes in place.
+     * What follows (the probes' rows and the retained sample) is immutable once {@link Comparison#state()}
+     * has captured it, so the owner of the state may let it change again from then on.
+     */
+    public static void write(DataOutput raw, Comparison.State s, Runnable liveSectionsWritten) throws IOException {
         SnapshotBinary.Out out = new SnapshotBinary.Out(raw);
         out.writeInt(MAGIC);
         out.writeInt(VERSION);
@@ -67,8 +77,11 @@ public final class StateCodec {
         out.writeBoolean(s.coMoments() != null);
         if (s.coMoments() != null) {
             CoMomentsCodec.write(out, s.coMoments());
+            liveSectionsWritten.run();
             ProbesCodec.write(out, s.probes());
             writeRetained(out, s.retained());
+        } else {
+            liveSectionsWritten.run();
         }
     }
 

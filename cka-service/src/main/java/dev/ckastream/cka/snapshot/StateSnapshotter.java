@@ -73,10 +73,10 @@ public class StateSnapshotter {
             metrics.spent(CkaMetrics.Work.SNAPSHOT, w.nanos());
             lastBytes.set(w.bytes());
             lastMillis.set(w.nanos() / 1_000_000);
-            lastHeldMillis.set(w.stagingNanos() / 1_000_000);
+            lastHeldMillis.set(w.heldNanos() / 1_000_000);
             lastFailure.set(null);
             LOG.infof("%s snapshot %s: %.1f MB in %d ms (state held for %d ms of it)", why, w.file().getFileName(),
-                    w.bytes() / 1e6, w.nanos() / 1_000_000, w.stagingNanos() / 1_000_000);
+                    w.bytes() / 1e6, w.nanos() / 1_000_000, w.heldNanos() / 1_000_000);
         } catch (RuntimeException e) {
             lastFailure.set(e.getMessage());
             LOG.errorf("%s snapshot failed: %s (the previous snapshot stays; check cka.state-dir)", why, e.getMessage());

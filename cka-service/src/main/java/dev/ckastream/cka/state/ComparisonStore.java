@@ -89,9 +89,11 @@ public class ComparisonStore {
     }
 
     /**
-     * Writes the whole state atomically. It is serialised under the lock, so that it matches its recorded
-     * offsets; the fsyncs and the rename happen after the lock is released, so the stream waits only for
-     * the serialisation (into the page cache), not for the disk.
+     * Writes the whole state atomically. It is captured under the lock, so that it matches its recorded
+     * offsets, and the lock is held until the sections that read live arrays (up to the co-moments) are
+     * serialised; the probes' rows and the retained sample, immutable once captured, are written after it is
+     * released, and so are the fsyncs and the rename: the stream waits for the co-moments' serialisation
+     * (into the page cache), not for the rest or the disk. {@link SnapshotFiles.Written#heldNanos()} is that wait.
      */
     public SnapshotFiles.Written snapshot() {
         String held = snapshotsHeld;
@@ -100,16 +102,26 @@ public class ComparisonStore {
                     + " from before that batch, so a restart replays it and sends its dead letters again");
         }
         SnapshotFiles.Staged staged;
+        long[] lockedAt = {0, 0}; // when the lock was taken and released
+        Runnable release = () -> {
+            if (lockedAt[1] == 0) {
+                lockedAt[1] = System.nanoTime();
+                lock.unlock();
+            }
+        };
         lock.lock();
+        lockedAt[0] = System.nanoTime();
         try {
-            staged = snapshots.stage(out -> StateCodec.write(out, comparison.state()));
+            Comparison.State state = comparison.state();
+            staged = snapshots.stage(out -> StateCodec.write(out, state, release));
         } catch (IOException e) {
             throw new UncheckedIOException("snapshot to " + snapshots.directory() + " failed: " + e.getMessage(), e);
         } finally {
-            lock.unlock();
+            release.run();
         }
         try {
-            return staged.commit();
+            SnapshotFiles.Written w = staged.commit();
+            return new SnapshotFiles.Written(w.file(), w.bytes(), w.nanos(), lockedAt[1] - lockedAt[0]);
         } catch (IOException e) {
             throw new UncheckedIOException("snapshot to " + snapshots.directory() + " failed: " + e.getMessage(), e);
         }

@@ -68,6 +68,7 @@ public final class ScoringServiceBenchmark {
         int reviews = 6000, layers = 7, dim = 768;
         String rate = null;
         boolean replay = false;
+        boolean ratesOnly = false;
         List<String> serviceEnv = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -76,15 +77,22 @@ public final class ScoringServiceBenchmark {
                 case "--dim" -> dim = Integer.parseInt(args[++i]);
                 case "--rate" -> rate = args[++i];
                 case "--replay" -> replay = true;
+                case "--rates-only" -> ratesOnly = true;
                 case "--env" -> serviceEnv.add(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         List<Run> runs = new ArrayList<>();
-        Run labelled = serve("labelled, as fast as possible", reviews, layers, dim, 0, true, serviceEnv);
-        runs.add(labelled);
-        runs.add(serve("unlabelled, as fast as possible", reviews, layers, dim, 0, false, serviceEnv));
+        if (ratesOnly && (rate == null || rate.contains("half"))) {
+            throw new IllegalArgumentException("--rates-only needs --rate with numbers (half needs the labelled run)");
+        }
+        Run labelled = null;
+        if (!ratesOnly) {
+            labelled = serve("labelled, as fast as possible", reviews, layers, dim, 0, true, serviceEnv);
+            runs.add(labelled);
+            runs.add(serve("unlabelled, as fast as possible", reviews, layers, dim, 0, false, serviceEnv));
+        }
         if (replay) {
             runs.add(serve("labelled, replayed (topics full at start)", reviews, layers, dim, -1, true, serviceEnv));
         }
@@ -112,7 +120,7 @@ public final class ScoringServiceBenchmark {
         }
 
         System.out.printf("%nsummary (%d pairs of %d x %d per checkpoint; %d cores; GEMM engine %s):%n", reviews, layers,
-                dim, Runtime.getRuntime().availableProcessors(), labelled.engine);
+                dim, Runtime.getRuntime().availableProcessors(), runs.get(0).engine);
         System.out.printf("  BLAS limit: %.0f reviews/s (bare update at %d per batch)%n", best, bestBatch);
         for (Run r : runs) {
             StringBuilder shares = new StringBuilder();

@@ -34,7 +34,7 @@ class SnapshotFilesTest {
         assertEquals("snapshot-000000000003.bin", w.file().getFileName().toString(),
                 "numbered after the staged one, committed or not");
         assertEquals(8 + 8, w.bytes());
-        assertTrue(w.nanos() >= w.stagingNanos());
+        assertTrue(w.nanos() >= w.heldNanos());
         assertEquals(3L, files.readLatest(in -> in.readLong()).orElseThrow().state());
         assertThrows(IllegalStateException.class, next::commit);
         assertThrows(java.nio.file.NoSuchFileException.class, staged::commit, "its file was cleared");

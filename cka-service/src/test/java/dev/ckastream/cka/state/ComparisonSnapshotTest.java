@@ -234,6 +234,50 @@ class ComparisonSnapshotTest {
                 e.getMessage());
     }
 
+    /**
+     * The store releases the state as soon as the sections that read live arrays are serialised: whatever the
+     * stream does to the comparison from then on (more reviews folded in, more labelled rows for the probes, the
+     * retained sample changed) must not reach the snapshot.
+     */
+    @Test
+    void whatChangesAfterTheLiveSectionsAreWrittenStaysOutOfTheSnapshot() throws Exception {
+        GemmEngine gemm = GemmEngine.best();
+        Random random = new Random(11);
+        Comparison live = new Comparison(SETTINGS, gemm);
+        Comparison expected = new Comparison(SETTINGS, gemm);
+        for (int r = 0; r < 30; r++) {
+            PooledHalf a = half("r" + r, Side.FIRST, random);
+            PooledHalf b = new PooledHalf(a.reviewId(), Side.SECOND, LAYERS, DIM, 9, a.label(), "bbbb",
+                    half("r" + r, Side.SECOND, random).pooled());
+            for (Comparison c : List.of(live, expected)) {
+                c.offer(a, 1000);
+                c.offer(b, 1000);
+            }
+        }
+        live.flush();
+        expected.flush();
+        byte[] before = bytes(expected);
+        int[] calls = {0};
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StateCodec.write(new DataOutputStream(out), live.state(), () -> {
+            calls[0]++;
+            try {
+                for (int r = 30; r < 60; r++) {
+                    PooledHalf a = half("r" + r, Side.FIRST, random);
+                    live.offer(a, 2000);
+                    live.offer(new PooledHalf(a.reviewId(), Side.SECOND, LAYERS, DIM, 9, a.label(), "bbbb",
+                            half("r" + r, Side.SECOND, random).pooled()), 2000);
+                }
+                live.flush();
+            } catch (InvalidActivation e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(1, calls[0], "called once, after the live sections");
+        assertEquals(60, live.reviews(), "the live comparison moved on meanwhile");
+        assertArrayEquals(before, out.toByteArray(), "the snapshot is the state as captured, byte for byte");
+    }
+
     @Test
     void aSnapshotOfAnotherPairIsRefused() throws Exception {
         Comparison other = new Comparison(new Comparison.Settings("a", "b", 10, 10, 4, 1 << 20, 1.0), GemmEngine.best());
