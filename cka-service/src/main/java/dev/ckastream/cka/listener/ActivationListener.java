@@ -54,8 +54,7 @@ public class ActivationListener {
     private final ProbeTrainer trainer;
     private final CkaMetrics metrics;
     private final StreamPace pace;
-    @Inject
-    PairPartitions partitions;
+    private final PairPartitions partitions;
     private final String firstTopic;
     private final String secondTopic;
     private final int emitEvery;
@@ -64,7 +63,8 @@ public class ActivationListener {
 
     @Inject
     public ActivationListener(CkaConfig config, ComparisonStore store, ActivationDeadLetters deadLetters,
-            ScoreBoard board, ProbeTrainer trainer, CkaMetrics metrics, StreamPace pace) {
+            ScoreBoard board, ProbeTrainer trainer, CkaMetrics metrics, StreamPace pace, PairPartitions partitions) {
+        this.partitions = partitions;
         this.store = store;
         this.deadLetters = deadLetters;
         this.board = board;

@@ -81,12 +81,13 @@ public class ScoreBoard {
     MutinyEmitter<Record<String, byte[]>> scores;
 
     /** Only the instance that holds every partition of the pair publishes (see {@link PairPartitions}). */
-    @Inject
-    PairPartitions partitions;
+    private final PairPartitions partitions;
 
     @Inject
-    public ScoreBoard(ComparisonStore store, CkaConfig config, ObjectMapper json, CkaMetrics metrics, StreamPace pace) {
+    public ScoreBoard(ComparisonStore store, CkaConfig config, ObjectMapper json, CkaMetrics metrics, StreamPace pace,
+            PairPartitions partitions) {
         this.store = store;
+        this.partitions = partitions;
         this.config = config;
         this.metrics = metrics;
         this.pace = pace;

@@ -199,7 +199,8 @@ class ExtractorEndToEndTest {
         return new Sent(id, text, label, value);
     }
 
-    private static double maxAbsDiff(float[] a, float[] b) {
+    /** The largest absolute difference between two vectors of the same length. */
+    static double maxAbsDiff(float[] a, float[] b) {
         assertEquals(a.length, b.length);
         double m = 0;
         for (int i = 0; i < a.length; i++) {

@@ -95,7 +95,7 @@ class ThreeCheckpointsTest {
                 int tokens = checkpoint.tokenize(review.getValue()).tokens();
                 assertEquals(tokens, record.tokens(), where);
                 float[] alone = checkpoint.pool(List.of(checkpoint.tokenize(review.getValue())))[0];
-                double diff = maxAbsDiff(alone, record.pooled());
+                double diff = ExtractorEndToEndTest.maxAbsDiff(alone, record.pooled());
                 assertTrue(diff <= 1e-5, "vector vs the review computed alone on " + name + ", max |diff| " + diff + ": "
                         + where);
             }
@@ -116,12 +116,4 @@ class ThreeCheckpointsTest {
         }
     }
 
-    private static double maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs((double) a[i] - b[i]));
-        }
-        return m;
-    }
 }
