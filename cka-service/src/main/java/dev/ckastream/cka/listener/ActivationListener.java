@@ -127,6 +127,7 @@ public class ActivationListener {
             }
             return completed;
         });
+        pace.applied(System.currentTimeMillis());
         metrics.spent(Work.WAIT, locked[0] - started);
         metrics.folded(folds[0], folds[1]);
         metrics.spent(Work.UPDATE, System.nanoTime() - started);

@@ -27,12 +27,15 @@ public class StreamPace {
     private final double probeShare;
     private final double backlogProbeShare;
     private volatile boolean behind;
+    /** Whether a polled batch is being applied, and when the last one was done. */
+    private volatile boolean applying;
+    private volatile long lastBatchDoneMillis;
 
     @Inject
     public StreamPace(CkaConfig config, MeterRegistry registry) {
         this(config.backlog().after(), config.emitMaxShare(), config.backlog().emitShare(), config.emitInterval(),
                 config.backlog().maxGap(), config.probe().maxShare(), config.backlog().probeShare());
-        Gauge.builder("ckastream.cka.behind", this, p -> p.behind ? 1 : 0)
+        Gauge.builder("ckastream.cka.behind", this, p -> p.behind() ? 1 : 0)
                 .description("1 while the last polled batch was behind the topics (cka.backlog.after), else 0")
                 .register(registry);
     }
@@ -65,10 +68,26 @@ public class StreamPace {
      */
     public void polled(long newestRecordMillis, long polledMillis) {
         behind = polledMillis - newestRecordMillis > afterMillis;
+        applying = true;
+    }
+
+    /** The batch reported by {@link #polled} is applied. */
+    public void applied(long doneMillis) {
+        lastBatchDoneMillis = doneMillis;
+        applying = false;
     }
 
     public boolean behind() {
-        return behind;
+        return behind(System.currentTimeMillis());
+    }
+
+    /**
+     * Behind as of the last polled batch, while batches keep coming: once no batch has been applied or
+     * arrived for half of {@code cka.backlog.after}, the backlog is drained and the service is caught up, so
+     * that the last scores of a replay are not held back by the backlog's sparser emissions.
+     */
+    public boolean behind(long nowMillis) {
+        return behind && (applying || nowMillis - lastBatchDoneMillis < afterMillis / 2);
     }
 
     /**
@@ -77,7 +96,7 @@ public class StreamPace {
      * {@code cka.emit-interval} and {@code cka.backlog.max-gap}.
      */
     public long emissionGapNanos(long lastEmissionNanos) {
-        if (!behind) {
+        if (!behind()) {
             return Math.min((long) (lastEmissionNanos * (1 / emitShare - 1)), emitIntervalNanos);
         }
         long gap = (long) (lastEmissionNanos * (1 / backlogEmitShare - 1));
@@ -86,6 +105,6 @@ public class StreamPace {
 
     /** How long after a retrain that took {@code lastTrainNanos} the next may start while labelled reviews stream. */
     public long retrainGapNanos(long lastTrainNanos) {
-        return (long) (lastTrainNanos * (1 / (behind ? backlogProbeShare : probeShare) - 1));
+        return (long) (lastTrainNanos * (1 / (behind() ? backlogProbeShare : probeShare) - 1));
     }
 }

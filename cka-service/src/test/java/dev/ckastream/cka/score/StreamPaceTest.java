@@ -30,6 +30,18 @@ class StreamPaceTest {
     }
 
     @Test
+    void aDrainedBacklogCountsAsCaughtUp() {
+        StreamPace pace = pace();
+        pace.polled(0, 5_000);
+        assertTrue(pace.behind(9_000), "while the batch is applied, however long that takes");
+        pace.applied(9_000);
+        assertTrue(pace.behind(9_400), "the next batch may be on its way");
+        assertFalse(pace.behind(9_500), "no batch for half of cka.backlog.after: drained");
+        pace.polled(9_000, 12_000);
+        assertTrue(pace.behind(12_100), "a new backlog batch");
+    }
+
+    @Test
     void caughtUpEmissionsTakeTheirShareButComeAtLeastEveryInterval() {
         StreamPace pace = pace();
         assertEquals(300 * MS, pace.emissionGapNanos(100 * MS), "t × (1/0.25 − 1)");
