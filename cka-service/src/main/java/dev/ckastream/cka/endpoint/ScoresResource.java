@@ -29,6 +29,10 @@ import io.smallrye.mutiny.Multi;
 @Path("/")
 public class ScoresResource {
 
+    /** Every score endpoint's 503 (see {@link #refuseUnlessHoldingAll()}). */
+    private static final String NOT_HOLDING_ALL = "another instance of the consumer group holds some of the pair's"
+            + " partitions (or a topic does not exist yet): {\"error\": \"...\"} says which";
+
     @Inject
     ScoreBoard board;
 
@@ -54,8 +58,7 @@ public class ScoresResource {
             + " layers as rows), probe accuracies, layer status and stream counters.")
     @APIResponse(responseCode = "200", description = "the latest score record (empty matrices before the first review)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ScoreReport.class)))
-    @APIResponse(responseCode = "503", description = "another instance of the consumer group holds some of the pair's"
-            + " partitions (or a topic does not exist yet): {\"error\": \"...\"} says which")
+    @APIResponse(responseCode = "503", description = NOT_HOLDING_ALL)
     @Path("scores")
     @Produces(MediaType.APPLICATION_JSON)
     public ScoreReport latest() {
@@ -68,8 +71,7 @@ public class ScoresResource {
             + " one event per emission (cka.emit-every, cka.emit-interval).")
     @APIResponse(responseCode = "200", description = "an event stream of score records",
             content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(implementation = ScoreReport.class)))
-    @APIResponse(responseCode = "503", description = "another instance of the consumer group holds some of the pair's"
-            + " partitions (or a topic does not exist yet): {\"error\": \"...\"} says which")
+    @APIResponse(responseCode = "503", description = NOT_HOLDING_ALL)
     @Path("scores/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
@@ -88,8 +90,7 @@ public class ScoresResource {
             + " change with its interval and verdict, and the layer status.")
     @APIResponse(responseCode = "200", description = "text/csv with a header row (empty cells where undefined)",
             content = @Content(mediaType = ScoreTableCsv.MEDIA_TYPE))
-    @APIResponse(responseCode = "503", description = "another instance of the consumer group holds some of the pair's"
-            + " partitions (or a topic does not exist yet): {\"error\": \"...\"} says which")
+    @APIResponse(responseCode = "503", description = NOT_HOLDING_ALL)
     @Path("scores.csv")
     @Produces(ScoreTableCsv.MEDIA_TYPE)
     public Response table() {
