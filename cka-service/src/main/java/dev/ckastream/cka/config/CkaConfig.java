@@ -156,6 +156,14 @@ public interface CkaConfig {
         /** How many snapshot files to keep (the newest; an older one is used when the newest is corrupt). */
         @WithDefault("2")
         int keep();
+
+        /**
+         * Whether a restored snapshot's pairs that are no longer configured ({@code cka.pairs}) are dropped (their
+         * state is lost with the next snapshot). Off, such a snapshot stops the start: a misspelt checkpoint name
+         * must not throw away a pair's state.
+         */
+        @WithDefault("false")
+        boolean dropUnconfiguredPairs();
     }
 
     interface Join {

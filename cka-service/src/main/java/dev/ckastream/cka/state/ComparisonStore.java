@@ -58,7 +58,8 @@ public class ComparisonStore {
                 config.probe().maxBytes(), config.probe().c(), config.intervals().sample(),
                 Math.max(config.backlogBatch(), config.updateBatch()))).toList();
         this.snapshots = new SnapshotFiles(Path.of(config.stateDir()).toAbsolutePath(), config.snapshot().keep());
-        this.comparisons = new Comparisons(config.snapshot().enabled() ? restore(settings, gemm)
+        this.comparisons = new Comparisons(config.snapshot().enabled()
+                ? restore(settings, gemm, config.snapshot().dropUnconfiguredPairs())
                 : settings.stream().map(s -> new Comparison(s, gemm)).toList());
         LOG.infof("comparing %s: topics %s -> %s; GEMM engine %s; state in %s", pairs.keys(),
                 String.join(", ", comparisons.topics()), Topics.SCORES, gemm.implementation(),
@@ -100,7 +101,7 @@ public class ComparisonStore {
         LOG.warn(advice);
     }
 
-    private List<Comparison> restore(List<Comparison.Settings> settings, GemmEngine gemm) {
+    private List<Comparison> restore(List<Comparison.Settings> settings, GemmEngine gemm, boolean dropUnconfigured) {
         long started = System.nanoTime();
         Optional<SnapshotFiles.Loaded<List<Comparison.State>>> loaded;
         try {
@@ -150,9 +151,16 @@ public class ComparisonStore {
             restored.add(c);
         }
         if (!saved.isEmpty()) {
-            LOG.warnf("snapshot %s also holds %s, which no longer %s configured (cka.pairs): dropped with the next"
-                    + " snapshot", loaded.get().file().getFileName(), String.join(", ", saved.keySet()),
-                    saved.size() == 1 ? "is" : "are");
+            String which = String.format("snapshot %s also holds %s, which %s not configured (cka.pairs: %s)",
+                    loaded.get().file(), String.join(", ", saved.keySet()), saved.size() == 1 ? "is" : "are",
+                    settings.stream().map(s -> Topics.scoresKey(s.first(), s.second())).toList());
+            if (!dropUnconfigured) {
+                throw new IllegalStateException(which + ". Configure " + (saved.size() == 1 ? "it" : "them")
+                        + " again, or set cka.snapshot.drop-unconfigured-pairs=true to drop " + (saved.size() == 1
+                        ? "its state" : "their states") + " (rebuilt only by replaying the activation topics), or"
+                        + " move " + snapshots.directory() + " away to start from scratch");
+            }
+            LOG.warnf("%s: dropped with the next snapshot (cka.snapshot.drop-unconfigured-pairs=true)", which);
         }
         LOG.infof("restored %s in %d ms", loaded.get().file().getFileName(), (System.nanoTime() - started) / 1_000_000);
         return restored;

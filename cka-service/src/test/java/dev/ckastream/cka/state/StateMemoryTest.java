@@ -11,9 +11,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.cka.pair.ComparedPairs;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
-import io.smallrye.config.PropertiesConfigSource;
 
 /**
  * The per-pair memory bound README "Memory per pair" states, and the start-up check that refuses pairs that cannot
@@ -46,7 +43,7 @@ class StateMemoryTest {
 
     @Test
     void pairsThatCannotFitTheHeapStopTheStartNamingTheBound() {
-        CkaConfig config = config("cka.checkpoints", "base,s1,s2,s3", "cka.snapshot.enabled", "false");
+        CkaConfig config = CkaSettings.of("cka.checkpoints", "base,s1,s2,s3", "cka.snapshot.enabled", "false");
         ComparedPairs pairs = ComparedPairs.resolve(Optional.of(List.of("base", "s1", "s2", "s3")), "x", "y",
                 "first-vs-each");
         IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -57,19 +54,9 @@ class StateMemoryTest {
         assertTrue(e.getMessage().contains("lower cka.probe.max-bytes"), e.getMessage());
         // The same pairs fit a larger heap, and with the check off they start with a warning.
         assertEquals(3, (int) new ComparisonStore(config, pairs, 6_000_000_000L).read(cs -> cs.all().size()));
-        CkaConfig warnOnly = config("cka.snapshot.enabled", "false", "cka.memory.enforce", "false");
+        CkaConfig warnOnly = CkaSettings.of("cka.snapshot.enabled", "false", "cka.memory.enforce", "false");
         assertEquals(3, (int) new ComparisonStore(warnOnly, pairs, 1_000_000_000L).read(cs -> cs.all().size()));
     }
 
-    private static CkaConfig config(String... keyValues) {
-        java.util.Map<String, String> map = new java.util.HashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            map.put(keyValues[i], keyValues[i + 1]);
-        }
-        SmallRyeConfig c = new SmallRyeConfigBuilder().withMapping(CkaConfig.class)
-                .withConverter(java.time.Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
-                .withSources(new PropertiesConfigSource(map, "test", 500)).build();
-        return c.getConfigMapping(CkaConfig.class);
-    }
 
 }

@@ -1,0 +1,70 @@
+package dev.ckastream.cka.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.ckastream.cka.join.PooledHalf;
+import dev.ckastream.cka.pair.CheckpointPair;
+import dev.ckastream.cka.pair.ComparedPairs;
+import dev.ckastream.contract.Side;
+
+/**
+ * Restoring a state directory under a changed list of pairs: a pair that stays is restored, an added one starts
+ * from scratch, and one that is no longer configured stops the start (a misspelt name must not lose a state)
+ * unless {@code cka.snapshot.drop-unconfigured-pairs} says to drop it.
+ */
+class ComparisonStoreRestoreTest {
+
+    @TempDir
+    Path dir;
+
+    private static ComparedPairs pairs(String list) {
+        return ComparedPairs.resolve(Optional.empty(), "x", "y", list);
+    }
+
+    @Test
+    void pairsThatStayAreRestoredAddedOnesStartFreshAndDroppedOnesMustBeSaidSo() throws Exception {
+        String stateDir = dir.toString();
+        ComparisonStore first = new ComparisonStore(CkaSettings.of("cka.state-dir", stateDir), pairs("a~b"), 1L << 40);
+        Random random = new Random(1);
+        first.write(cs -> {
+            Comparison c = cs.of(new CheckpointPair("a", "b"));
+            for (int r = 0; r < 12; r++) {
+                c.offer(half("r" + r, Side.FIRST, random), 0);
+                c.offer(half("r" + r, Side.SECOND, random), 0);
+            }
+            return null;
+        });
+        first.snapshot();
+
+        ComparisonStore grown = new ComparisonStore(CkaSettings.of("cka.state-dir", stateDir), pairs("a~b,a~c"), 1L << 40);
+        assertEquals(List.of(12L, 0L), grown.read(cs -> cs.all().stream().map(Comparison::reviews).toList()));
+
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new ComparisonStore(CkaSettings.of("cka.state-dir", stateDir), pairs("a~c"), 1L << 40));
+        assertTrue(e.getMessage().contains("also holds a~b, which is not configured (cka.pairs: [a~c])"), e.getMessage());
+        assertTrue(e.getMessage().contains("cka.snapshot.drop-unconfigured-pairs=true"), e.getMessage());
+
+        ComparisonStore dropped = new ComparisonStore(CkaSettings.of("cka.state-dir", stateDir,
+                "cka.snapshot.drop-unconfigured-pairs", "true"), pairs("a~c"), 1L << 40);
+        assertEquals(List.of(new CheckpointPair("a", "c")), dropped.read(cs -> cs.all().stream().map(Comparison::pair)
+                .toList()));
+    }
+
+    private static PooledHalf half(String id, Side side, Random random) {
+        float[] v = new float[2 * 3];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return new PooledHalf(id, side, 2, 3, 5, null, side == Side.FIRST ? "aaaa" : "bbbb", v);
+    }
+}
