@@ -502,6 +502,20 @@
     return [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16));
   }
 
+  /** The 0..1 colour scale of a heatmap at (x, y), h high; gradient ids must differ between heatmaps of a page. */
+  function colourLegend(root, id, x, y, h, name) {
+    const grad = svg('linearGradient', { id, x1: 0, y1: 1, x2: 0, y2: 0 });
+    VIRIDIS.forEach((c, k) => grad.append(svg('stop', { offset: `${(k * 100) / (VIRIDIS.length - 1)}%`, 'stop-color': c })));
+    root.append(svg('defs', {}, grad),
+      svg('rect', { x, y, width: 14, height: h, fill: `url(#${id})`, class: 'legend-bar' }));
+    for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+      const ty = y + h - t * h;
+      root.append(svg('line', { x1: x + 14, x2: x + 18, y1: ty, y2: ty, class: 'axis' }),
+        svg('text', { x: x + 21, y: ty, class: 'tick', 'dominant-baseline': 'middle' }, t.toFixed(2)));
+    }
+    root.append(svg('text', { x, y: y - 10, class: 'tick' }, name));
+  }
+
   function heatmapKind() {
     const checked = document.querySelector('input[name="heatmap-kind"]:checked');
     return checked ? checked.value : 'cka';
@@ -564,19 +578,7 @@
       }
     }
     root.append(cells);
-    // colour legend 0..1
-    const gid = 'heat-gradient';
-    const grad = svg('linearGradient', { id: gid, x1: 0, y1: 1, x2: 0, y2: 0 });
-    VIRIDIS.forEach((c, k) => grad.append(svg('stop', { offset: `${(k * 100) / (VIRIDIS.length - 1)}%`, 'stop-color': c })));
-    const lx = m.left + cols * size + 22, lh = Math.max(120, Math.min(rows * size, 300)), ly = m.top;
-    root.append(svg('defs', {}, grad),
-      svg('rect', { x: lx, y: ly, width: 14, height: lh, fill: `url(#${gid})`, class: 'legend-bar' }));
-    for (const t of [0, 0.25, 0.5, 0.75, 1]) {
-      const ty = ly + lh - t * lh;
-      root.append(svg('line', { x1: lx + 14, x2: lx + 18, y1: ty, y2: ty, class: 'axis' }),
-        svg('text', { x: lx + 21, y: ty, class: 'tick', 'dominant-baseline': 'middle' }, t.toFixed(2)));
-    }
-    root.append(svg('text', { x: lx, y: ly - 10, class: 'tick' }, name));
+    colourLegend(root, 'heat-gradient', m.left + cols * size + 22, m.top, Math.max(120, Math.min(rows * size, 300)), name);
     figure.replaceChildren(root);
   }
 
@@ -723,18 +725,8 @@
       described.push(`${c.checkpoint}: ${parts.join(', ')}`);
       root.append(g);
     });
-    const gid = 'trajectory-gradient';
-    const grad = svg('linearGradient', { id: gid, x1: 0, y1: 1, x2: 0, y2: 0 });
-    VIRIDIS.forEach((c, k) => grad.append(svg('stop', { offset: `${(k * 100) / (VIRIDIS.length - 1)}%`, 'stop-color': c })));
-    const lx = m.left + cols * cw + 22, lh = Math.max(120, Math.min(layers * ch, 300)), ly = m.top;
-    root.append(svg('defs', {}, grad),
-      svg('rect', { x: lx, y: ly, width: 14, height: lh, fill: `url(#${gid})`, class: 'legend-bar' }));
-    for (const v of [0, 0.25, 0.5, 0.75, 1]) {
-      const ty = ly + lh - v * lh;
-      root.append(svg('line', { x1: lx + 14, x2: lx + 18, y1: ty, y2: ty, class: 'axis' }),
-        svg('text', { x: lx + 21, y: ty, class: 'tick', 'dominant-baseline': 'middle' }, v.toFixed(2)));
-    }
-    root.append(svg('text', { x: lx, y: ly - 10, class: 'tick' }, 'debiased'));
+    colourLegend(root, 'trajectory-gradient', m.left + cols * cw + 22, m.top,
+      Math.max(120, Math.min(layers * ch, 300)), 'debiased');
     figure.replaceChildren(root, el('figcaption', { class: 'sr-only' },
       `debiased diagonal CKA against ${t.base} with ${level} intervals; ${described.join('; ')}`));
   }
