@@ -28,8 +28,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.ckastream.cka.probe.ProbeSplit;
 import dev.ckastream.cka.it.PairHeld;
+import dev.ckastream.cka.probe.ProbeSplit;
 import dev.ckastream.deploy.broker.KafkaBrokerTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
