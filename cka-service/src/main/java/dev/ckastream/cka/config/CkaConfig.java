@@ -1,6 +1,8 @@
 package dev.ckastream.cka.config;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -12,11 +14,24 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "cka")
 public interface CkaConfig {
 
-    /** Name of the first checkpoint (rows of the CKA matrix): topic {@code activations.<first>}. */
+    /**
+     * The checkpoints, in order (a base model, then later training checkpoints): checkpoint {@code x} is read from
+     * topic {@code activations.x}. Without it, {@code first} and {@code second}.
+     */
+    Optional<List<String>> checkpoints();
+
+    /**
+     * Which pairs to compare: {@code first-vs-each} (the first checkpoint against each later one),
+     * {@code consecutive}, or a list {@code a~b,a~c} ({@link dev.ckastream.cka.pair.ComparedPairs}).
+     */
+    @WithDefault("first-vs-each")
+    String pairs();
+
+    /** Name of the first checkpoint (rows of the CKA matrix) when {@code checkpoints} is not set. */
     @WithDefault("pretrained")
     String first();
 
-    /** Name of the second checkpoint (columns): topic {@code activations.<second>}. */
+    /** Name of the second checkpoint (columns) when {@code checkpoints} is not set. */
     @WithDefault("finetuned")
     String second();
 
@@ -57,6 +72,8 @@ public interface CkaConfig {
     Duration adminTimeout();
 
     Snapshot snapshot();
+
+    Memory memory();
 
     Join join();
 
@@ -106,6 +123,25 @@ public interface CkaConfig {
         /** Most share of one core that probe retraining takes while behind (as {@code cka.probe.max-share}). */
         @WithDefault("0.1")
         double probeShare();
+    }
+
+    /**
+     * The start-up memory check: every pair's state (co-moments, probe sample bound, interval sample, batch buffer,
+     * waiting halves) must fit the heap. The checkpoints' shapes are only known from their first records, so the
+     * check assumes this shape for every checkpoint; the state of a restored snapshot has its own.
+     */
+    interface Memory {
+        /** Layers (taps) per checkpoint assumed by the check (DistilBERT: 7). */
+        @WithDefault("7")
+        int layers();
+
+        /** Hidden size per checkpoint assumed by the check (DistilBERT: 768). */
+        @WithDefault("768")
+        int dim();
+
+        /** Whether a state that does not fit the heap stops the start (otherwise a warning). */
+        @WithDefault("true")
+        boolean enforce();
     }
 
     interface Snapshot {

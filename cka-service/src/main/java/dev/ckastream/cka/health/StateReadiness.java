@@ -1,10 +1,14 @@
 package dev.ckastream.cka.health;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 import dev.ckastream.cka.state.ComparisonStore;
@@ -22,9 +26,18 @@ public class StateReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        long reviews = store.read(c -> c.reviews());
+        Map<String, Long> reviews = store.read(cs -> {
+            Map<String, Long> r = new LinkedHashMap<>();
+            cs.all().forEach(c -> r.put(c.pair().key(), c.reviews()));
+            return r;
+        });
         String held = store.snapshotsHeld();
-        return HealthCheckResponse.named("state").status(held == null).withData("reviews", reviews)
-                .withData("snapshots", held == null ? "writing" : "held: " + held).build();
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("state").status(held == null);
+        if (reviews.size() == 1) {
+            response.withData("reviews", reviews.values().iterator().next());
+        } else {
+            reviews.forEach((pair, n) -> response.withData("reviews " + pair, n));
+        }
+        return response.withData("snapshots", held == null ? "writing" : "held: " + held).build();
     }
 }

@@ -23,6 +23,11 @@ public record PooledHalf(String reviewId, Side side, int layers, int dim, int to
         return new PooledHalf(r.reviewId(), side, r.layers(), r.dim(), r.tokens(), r.label(), r.model(), r.pooled());
     }
 
+    /** The same half as {@code side}'s of a pair (the vectors are shared, not copied: neither is ever changed). */
+    public PooledHalf as(Side side) {
+        return side == this.side ? this : new PooledHalf(reviewId, side, layers, dim, tokens, label, model, pooled);
+    }
+
     /** The record as on the wire (exact: finite floats round-trip bit for bit), to dead-letter it. */
     public ActivationRecord record() {
         return new ActivationRecord(reviewId, layers, dim, tokens, label, model, pooled);

@@ -2,7 +2,9 @@ package dev.ckastream.cka.listener;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -22,10 +24,11 @@ import dev.ckastream.cka.score.ScoreBoard;
 import dev.ckastream.cka.score.StreamPace;
 import dev.ckastream.cka.state.Comparison;
 import dev.ckastream.cka.state.ComparisonStore;
+import dev.ckastream.cka.state.Comparisons;
+import dev.ckastream.cka.pair.CheckpointPair;
 import dev.ckastream.contract.ActivationRecord;
 import dev.ckastream.contract.ActivationRejection;
 import dev.ckastream.contract.InvalidActivation;
-import dev.ckastream.contract.Side;
 import dev.ckastream.contract.Topics;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.common.annotation.Blocking;
@@ -38,9 +41,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * Kafka in: both checkpoints' activation topics on one channel, one polled batch at a time on a worker
- * thread. Each record is validated, joined with its other half, and counted once; what cannot be counted
- * goes to {@code activations.dlq}. The reviews a batch completes are folded into the co-moments together
+ * Kafka in: every activation topic the pairs read, on one channel, one polled batch at a time on a worker
+ * thread. Each record is validated once, then joined with its other half and counted once in every pair that reads
+ * its topic; what cannot be counted goes to {@code activations.dlq}. The reviews a batch completes are folded into the co-moments together
  * (up to {@code cka.backlog-batch}). Scores go out after every {@code cka.emit-every} newly counted reviews
  * (at most once per polled batch, and spaced to {@code cka.emit-max-share} of the time) and, when something
  * changed, every {@code cka.emit-interval}; while the service is behind ({@link StreamPace}), less often.
@@ -55,8 +58,6 @@ public class ActivationListener {
     private final CkaMetrics metrics;
     private final StreamPace pace;
     private final PairPartitions partitions;
-    private final String firstTopic;
-    private final String secondTopic;
     private final int emitEvery;
     private final Duration publishTimeout;
     private final long emitIntervalNanos;
@@ -71,8 +72,6 @@ public class ActivationListener {
         this.trainer = trainer;
         this.metrics = metrics;
         this.pace = pace;
-        this.firstTopic = Topics.activations(config.first());
-        this.secondTopic = Topics.activations(config.second());
         this.emitEvery = config.emitEvery();
         this.publishTimeout = config.publishTimeout();
         this.emitIntervalNanos = config.emitInterval().toNanos();
@@ -98,32 +97,25 @@ public class ActivationListener {
             pace.polled(newest, now);
         }
         List<DeadLetter> dead = new ArrayList<>();
-        // The whole batch is applied under the state lock, each record's offset with its effect, so a
-        // snapshot always matches the offsets it records (and never sees the backlog's wider buffer).
+        Set<CheckpointPair> changed = new HashSet<>();
+        // The whole batch is applied under the state lock, each record's offset with its effect in every pair, so
+        // a snapshot always matches the offsets it records (and never sees the backlog's wider buffer).
         long[] folds = new long[2];
         long[] locked = new long[1];
-        int counted = store.write(c -> {
+        int counted = store.write(cs -> {
             locked[0] = System.nanoTime();
             int completed = 0;
-            folds[0] = c.folds();
-            folds[1] = c.foldNanos();
-            c.beginBacklog(batch.getRecords().size());
+            folds[0] = folds(cs);
+            folds[1] = foldNanos(cs);
+            cs.all().forEach(c -> c.beginBacklog(batch.getRecords().size()));
             try {
                 for (KafkaRecord<byte[], byte[]> record : batch) {
-                    int before = dead.size();
-                    if (apply(c, record, now, dead)) {
-                        completed++;
-                    }
-                    c.deadLettered(dead.size() - before);
-                    long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
-                    if (offset >= 0) {
-                        c.applied(record.getTopic(), record.getPartition(), offset);
-                    }
+                    completed += apply(cs, record, now, dead, changed);
                 }
             } finally {
-                c.endBacklog();
-                folds[0] = c.folds() - folds[0];
-                folds[1] = c.foldNanos() - folds[1];
+                cs.all().forEach(Comparison::endBacklog);
+                folds[0] = folds(cs) - folds[0];
+                folds[1] = foldNanos(cs) - folds[1];
             }
             return completed;
         });
@@ -135,11 +127,11 @@ public class ActivationListener {
         dead.forEach(d -> sends.add(deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.detail)));
         if (counted > 0 || !dead.isEmpty()) {
             metrics.counted(counted);
-            board.markChanged();
+            changed.forEach(board::markChanged);
             if (board.reviewsSinceLastEmit() >= emitEvery && board.emissionDue()) {
                 board.publishIfChanged();
             }
-            trainer.counted(store.read(c -> c.labeled()));
+            trainer.counted();
         }
         // A batch whose dead letters the broker did not take in time is nacked, never acked: with
         // failure-strategy=fail its offsets stay uncommitted.
@@ -161,28 +153,92 @@ public class ActivationListener {
         return batch.ack();
     }
 
-    /** Applies one record; returns true when it completed a review. */
-    private boolean apply(Comparison c, KafkaRecord<byte[], byte[]> record, long now, List<DeadLetter> dead) {
+    private static long folds(Comparisons cs) {
+        return cs.all().stream().mapToLong(Comparison::folds).sum();
+    }
+
+    private static long foldNanos(Comparisons cs) {
+        return cs.all().stream().mapToLong(Comparison::foldNanos).sum();
+    }
+
+    /**
+     * Applies one record to every pair that reads its topic and does not have it yet; returns the reviews it
+     * completed (one per pair at most). A record that cannot be counted is dead-lettered once, with every refusing
+     * pair's reason; each pair counts it among its dead letters. Halves a pair drops because of it (evicted, a
+     * label mismatch) are dead-lettered per pair.
+     */
+    private int apply(Comparisons cs, KafkaRecord<byte[], byte[]> record, long now, List<DeadLetter> dead,
+            Set<CheckpointPair> changed) {
         String topic = record.getTopic();
-        Side side = topic.equals(firstTopic) ? Side.FIRST : topic.equals(secondTopic) ? Side.SECOND : null;
-        if (side == null) {
+        int partition = record.getPartition();
+        long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
+        List<Comparisons.Reader> readers = cs.readers(topic);
+        if (readers.isEmpty()) {
             dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(),
-                    ActivationRejection.UNKNOWN_TOPIC, topic + " is neither " + firstTopic + " nor " + secondTopic));
-            return false;
+                    ActivationRejection.UNKNOWN_TOPIC, topic + " is not the activation topic of any configured pair ("
+                    + String.join(", ", cs.topics()) + ")"));
+            cs.all().forEach(c -> c.deadLettered(1));
+            changed.addAll(cs.all().stream().map(Comparison::pair).toList());
+            return 0;
         }
+        List<Comparisons.Reader> due = readers.stream()
+                .filter(r -> offset < 0 || r.comparison().unapplied(topic, partition, offset)).toList();
+        if (due.isEmpty()) {
+            return 0;
+        }
+        boolean several = cs.all().size() > 1;
+        PooledHalf half;
         try {
-            PooledHalf half = PooledHalf.decode(side, record.getKey(), record.getPayload(), record.getHeaders());
-            Comparison.Result result = c.offer(half, now);
-            result.evicted().forEach(e -> dead.add(evicted(c, e)));
-            if (result.offer() instanceof ReviewJoin.Refused refused) {
-                dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(),
-                        refused.reason(), refused.detail()));
-            }
-            return result.offer() instanceof ReviewJoin.Completed;
+            half = PooledHalf.decode(due.get(0).side(), record.getKey(), record.getPayload(), record.getHeaders());
         } catch (InvalidActivation e) {
             dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(), e.reason(),
                     e.detail()));
-            return false;
+            for (Comparisons.Reader r : due) {
+                r.comparison().deadLettered(1);
+                changed.add(r.comparison().pair());
+                applied(r.comparison(), topic, partition, offset);
+            }
+            return 0;
+        }
+        int completed = 0;
+        ActivationRejection refusedFor = null;
+        List<String> refusals = new ArrayList<>();
+        for (Comparisons.Reader r : due) {
+            Comparison c = r.comparison();
+            int before = dead.size();
+            try {
+                Comparison.Result result = c.offer(half.as(r.side()), now);
+                result.evicted().forEach(e -> dead.add(evicted(c, e, several)));
+                if (result.offer() instanceof ReviewJoin.Refused refused) {
+                    refusedFor = refusedFor == null ? refused.reason() : refusedFor;
+                    refusals.add(several ? c.pair() + ": " + refused.detail() : refused.detail());
+                    c.deadLettered(1);
+                }
+                if (result.offer() instanceof ReviewJoin.Completed) {
+                    completed++;
+                    changed.add(c.pair());
+                }
+            } catch (InvalidActivation e) {
+                refusedFor = refusedFor == null ? e.reason() : refusedFor;
+                refusals.add(several ? c.pair() + ": " + e.detail() : e.detail());
+                c.deadLettered(1);
+            }
+            c.deadLettered(dead.size() - before);
+            if (dead.size() > before || !refusals.isEmpty()) {
+                changed.add(c.pair());
+            }
+            applied(c, topic, partition, offset);
+        }
+        if (refusedFor != null) {
+            dead.add(new DeadLetter(topic, record.getKey(), record.getPayload(), record.getHeaders(), refusedFor,
+                    String.join("; ", refusals)));
+        }
+        return completed;
+    }
+
+    private static void applied(Comparison c, String topic, int partition, long offset) {
+        if (offset >= 0) {
+            c.applied(topic, partition, offset);
         }
     }
 
@@ -195,17 +251,27 @@ public class ActivationListener {
     @Scheduled(every = "${cka.emit-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void tick() {
-        List<DeadLetter> expired = store.write(c -> {
+        Set<CheckpointPair> changed = new HashSet<>();
+        List<DeadLetter> expired = store.write(cs -> {
             List<DeadLetter> dead = new ArrayList<>();
-            // A partial holder's waiting halves may have their other half on another instance's partitions.
-            (partitions.holdsAll() ? c.expire(System.currentTimeMillis()) : List.<ReviewJoin.Evicted>of())
-                    .forEach(e -> dead.add(evicted(c, e)));
-            c.deadLettered(dead.size());
+            long now = System.currentTimeMillis();
+            for (Comparison c : cs.all()) {
+                // A partial holder's waiting halves may have their other half on another instance's partitions.
+                if (!partitions.holds(c.pair())) {
+                    continue;
+                }
+                int before = dead.size();
+                c.expire(now).forEach(e -> dead.add(evicted(c, e, cs.all().size() > 1)));
+                c.deadLettered(dead.size() - before);
+                if (dead.size() > before) {
+                    changed.add(c.pair());
+                }
+            }
             return dead;
         });
         if (!expired.isEmpty()) {
             expired.forEach(d -> deadLetters.send(d.topic, d.key, d.value, d.headers, d.reason, d.detail));
-            board.markChanged();
+            changed.forEach(board::markChanged);
         }
         if (board.reviewsSinceLastEmit() > 0 && (pace.behind() ? !board.emissionDue()
                 : board.nanosSinceLastEmission() < emitIntervalNanos / 2)) {
@@ -214,9 +280,9 @@ public class ActivationListener {
         board.publishIfChanged();
     }
 
-    private static DeadLetter evicted(Comparison c, ReviewJoin.Evicted e) {
+    private static DeadLetter evicted(Comparison c, ReviewJoin.Evicted e, boolean several) {
         ActivationRecord r = e.half().record();
         return new DeadLetter(Topics.activations(c.name(e.half().side())), r.key(), r.value(),
-                new RecordHeaders(r.headers()), e.reason(), e.detail());
+                new RecordHeaders(r.headers()), e.reason(), several ? c.pair() + ": " + e.detail() : e.detail());
     }
 }

@@ -21,13 +21,14 @@ import org.jboss.logging.Logger;
 
 import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.cka.observe.CkaMetrics;
-import dev.ckastream.contract.Topics;
+import dev.ckastream.cka.pair.CheckpointPair;
+import dev.ckastream.cka.pair.ComparedPairs;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 
 /**
- * Which partitions of the pair's two activation topics this instance's consumer holds, and so whether it may
- * publish scores. Only an instance that holds every partition of both topics has seen every review of the pair;
+ * Which partitions of the pairs' activation topics this instance's consumer holds, and so for which pairs it may
+ * publish scores. Only an instance that holds every partition of a pair's two topics has seen every review of it;
  * a second instance in the same consumer group takes some partitions, and each then holds a state that is exact
  * for its share but not the pair's scores. Such an instance keeps applying what it reads (its state stays
  * consistent: when it gets every partition back, the partitions it never held are read from their beginning,
@@ -48,6 +49,17 @@ public class PairPartitions {
         public boolean all() {
             return problem == null
                     && partitions.entrySet().stream().allMatch(e -> e.getValue() > 0 && held.get(e.getKey()).size() == e.getValue());
+        }
+
+        /** The same hold, counting only {@code topics} (one pair's). */
+        public Hold of(List<String> topics) {
+            Map<String, List<Integer>> h = new LinkedHashMap<>();
+            Map<String, Integer> p = new LinkedHashMap<>();
+            topics.forEach(t -> {
+                h.put(t, held.getOrDefault(t, List.of()));
+                p.put(t, partitions.getOrDefault(t, 0));
+            });
+            return new Hold(Collections.unmodifiableMap(h), Collections.unmodifiableMap(p), group, problem);
         }
 
         public int heldCount() {
@@ -100,9 +112,9 @@ public class PairPartitions {
     private volatile Hold hold;
 
     @Inject
-    public PairPartitions(CkaConfig config, CkaMetrics metrics,
+    public PairPartitions(CkaConfig config, ComparedPairs pairs, CkaMetrics metrics,
             @ConfigProperty(name = "mp.messaging.incoming.activations.group.id", defaultValue = "ckastream-cka") String group) {
-        this.topics = List.of(Topics.activations(config.first()), Topics.activations(config.second()));
+        this.topics = pairs.topics();
         this.timeout = config.adminTimeout();
         this.group = group;
         Map<String, Integer> none = new LinkedHashMap<>();
@@ -131,15 +143,26 @@ public class PairPartitions {
         update(consumer, remaining);
     }
 
+    /** Whether this instance holds every partition of every pair's topics. */
     public boolean holdsAll() {
         return hold.all();
+    }
+
+    /** Whether this instance holds every partition of {@code pair}'s two topics, and so may publish its scores. */
+    public boolean holds(CheckpointPair pair) {
+        return hold.of(pair.topics()).all();
+    }
+
+    /** Why this instance does not publish {@code pair}'s scores now, or null when it does. */
+    public String reason(CheckpointPair pair) {
+        return hold.of(pair.topics()).reason();
     }
 
     public Hold hold() {
         return hold;
     }
 
-    /** Why this instance does not publish scores now, or null when it does. */
+    /** Why this instance does not publish every pair's scores now, or null when it does. */
     public String reason() {
         return hold.reason();
     }

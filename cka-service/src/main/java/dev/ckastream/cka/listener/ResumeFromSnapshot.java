@@ -3,7 +3,9 @@ package dev.ckastream.cka.listener;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,7 +22,8 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 /**
  * On partition assignment, seeks each activation partition to the offset recorded in the restored state,
  * so that exactly the records whose effect is not in the snapshot are read again, whatever the consumer
- * group had committed. A partition the state has no record of is read from the beginning: the state is a
+ * group had committed. With several pairs it is the lowest of the pairs that read the topic (a pair ahead of it
+ * skips what it already has, {@link dev.ckastream.cka.state.Comparison#unapplied}). A partition the state has no record of is read from the beginning: the state is a
  * function of the records applied to it, so an empty state (first start, or a state directory removed on
  * purpose) replays what the topic retains. The same holds when a second instance of the consumer group goes
  * away and this one takes its partitions over: those this state never saw are read from their beginning, those
@@ -44,10 +47,14 @@ public class ResumeFromSnapshot implements KafkaConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        Map<String, Long> applied = store.read(c -> c.appliedOffsets());
+        Map<TopicPartition, Optional<Long>> resume = store.read(c -> {
+            Map<TopicPartition, Optional<Long>> at = new LinkedHashMap<>();
+            partitions.forEach(tp -> at.put(tp, c.resumeOffset(tp.topic(), tp.partition())));
+            return at;
+        });
         List<TopicPartition> unseen = new ArrayList<>();
         for (TopicPartition tp : partitions) {
-            Long next = applied.get(tp.topic() + ":" + tp.partition());
+            Long next = resume.get(tp).orElse(null);
             if (next != null) {
                 consumer.seek(tp, next);
                 LOG.infof("resuming %s at offset %d (from the state snapshot)", tp, next);

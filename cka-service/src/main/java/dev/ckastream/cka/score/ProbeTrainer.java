@@ -5,6 +5,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.annotation.PreDestroy;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -16,6 +21,7 @@ import dev.ckastream.cka.observe.CkaMetrics.Work;
 import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeReport;
 import dev.ckastream.cka.probe.UnconvergedProbes;
+import dev.ckastream.cka.pair.CheckpointPair;
 import dev.ckastream.cka.state.ComparisonStore;
 import io.quarkus.scheduler.Scheduled;
 
@@ -48,8 +54,9 @@ public class ProbeTrainer {
         return t;
     });
     private final AtomicBoolean training = new AtomicBoolean();
-    private final UnconvergedProbes unconverged = new UnconvergedProbes();
-    private volatile long labeledAtLastTrain;
+    private final Map<CheckpointPair, UnconvergedProbes> unconverged = new ConcurrentHashMap<>();
+    /** Per pair: the labelled count its probes were last retrained on. */
+    private final Map<CheckpointPair, Long> labeledAtLastTrain = new ConcurrentHashMap<>();
     private long labeledAtLastLook = -1;
     private long nanosOfLastChange = System.nanoTime();
 
@@ -63,23 +70,41 @@ public class ProbeTrainer {
         this.idleNanos = config.probe().idleAfter().toNanos();
     }
 
-    /** Called by the listener after each batch with the labelled count. */
-    public void counted(long labeled) {
+    /** Called by the listener after each batch. */
+    public void counted() {
         long rest = pace.retrainGapNanos(nanosOfLastTrain);
-        if (labeled - labeledAtLastTrain >= every && System.nanoTime() - nanosAtLastTrainEnd >= rest) {
+        if (System.nanoTime() - nanosAtLastTrainEnd < rest) {
+            return;
+        }
+        Map<CheckpointPair, Long> labeled = labeled();
+        if (labeled.entrySet().stream().anyMatch(e -> e.getValue() - trainedOn(e.getKey()) >= every)) {
             trigger(false);
         }
+    }
+
+    private long trainedOn(CheckpointPair pair) {
+        return labeledAtLastTrain.getOrDefault(pair, 0L);
+    }
+
+    private Map<CheckpointPair, Long> labeled() {
+        return store.read(cs -> {
+            Map<CheckpointPair, Long> m = new LinkedHashMap<>();
+            cs.all().forEach(c -> m.put(c.pair(), c.labeled()));
+            return m;
+        });
     }
 
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     synchronized void retrainWhenIdle() {
-        long labeled = store.read(c -> c.labeled());
+        Map<CheckpointPair, Long> byPair = labeled();
+        long labeled = byPair.values().stream().mapToLong(Long::longValue).sum();
         long now = System.nanoTime();
         if (labeled != labeledAtLastLook) {
             labeledAtLastLook = labeled;
             nanosOfLastChange = now;
-        } else if (labeled > labeledAtLastTrain && now - nanosOfLastChange >= idleNanos) {
+        } else if (byPair.entrySet().stream().anyMatch(e -> e.getValue() > trainedOn(e.getKey()))
+                && now - nanosOfLastChange >= idleNanos) {
             trigger(true);
             return;
         }
@@ -93,36 +118,53 @@ public class ProbeTrainer {
      * otherwise the listener's next emission carries them, so that scoring is not done twice while busy.
      */
     private void trigger(boolean publish) {
-        LayerProbes probes = store.read(c -> c.probes());
-        if (probes == null || !training.compareAndSet(false, true)) {
+        if (!training.compareAndSet(false, true)) {
             return;
         }
-        long labeled = store.read(c -> c.labeled());
+        record Due(CheckpointPair pair, LayerProbes probes, long labeled) {
+        }
+        List<Due> due = store.read(cs -> cs.all().stream().filter(c -> c.probes() != null
+                && (publish || c.labeled() > trainedOn(c.pair()))).map(c -> new Due(c.pair(), c.probes(), c.labeled()))
+                .toList());
+        if (due.isEmpty()) {
+            training.set(false);
+            return;
+        }
         worker.execute(() -> {
             try {
                 long started = System.nanoTime();
-                ProbeReport report = probes.retrain();
+                for (Due d : due) {
+                    retrain(d.pair(), d.probes(), d.labeled());
+                }
                 long ended = System.nanoTime();
                 nanosOfLastTrain = ended - started;
                 nanosAtLastTrainEnd = ended;
-                metrics.spent(Work.PROBES, ended - started);
-                labeledAtLastTrain = labeled;
-                LOG.debugf("probes retrained on %d train / %d test reviews in %d ms", report.trainCount(),
-                        report.testCount(), (System.nanoTime() - started) / 1_000_000);
-                String notConverged = unconverged.newlyUnconverged(report, probes.c());
-                if (notConverged != null) {
-                    LOG.warn(notConverged);
-                }
-                board.markChanged();
                 if (publish) {
                     board.publishIfChanged();
                 }
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "probe retraining failed; the previous accuracies stay");
             } finally {
                 training.set(false);
             }
         });
+    }
+
+    private void retrain(CheckpointPair pair, LayerProbes probes, long labeled) {
+        try {
+            long started = System.nanoTime();
+            ProbeReport report = probes.retrain();
+            metrics.spent(Work.PROBES, System.nanoTime() - started);
+            labeledAtLastTrain.put(pair, labeled);
+            LOG.debugf("%s: probes retrained on %d train / %d test reviews in %d ms", pair, report.trainCount(),
+                    report.testCount(), (System.nanoTime() - started) / 1_000_000);
+            String notConverged = unconverged.computeIfAbsent(pair, p -> new UnconvergedProbes())
+                    .newlyUnconverged(report, probes.c());
+            if (notConverged != null) {
+                LOG.warnf("%s: %s", pair, notConverged);
+            }
+            board.markChanged(pair);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "%s: probe retraining failed; the previous accuracies stay", pair);
+        }
     }
 
     @PreDestroy

@@ -29,6 +29,9 @@ import dev.ckastream.cka.observe.CkaMetrics;
 import dev.ckastream.cka.observe.CkaMetrics.Work;
 import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeReport;
+import dev.ckastream.cka.pair.CheckpointPair;
+import dev.ckastream.cka.pair.ComparedPairs;
+import dev.ckastream.cka.state.Comparison;
 import dev.ckastream.cka.state.ComparisonStore;
 import dev.ckastream.cka.stats.ConfidenceLevel;
 import dev.ckastream.cka.stats.DiagonalIntervals;
@@ -41,35 +44,45 @@ import io.smallrye.reactive.messaging.kafka.Record;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
- * Computes the score record and publishes it everywhere at once: {@code cka.scores} (key
- * {@code <first>~<second>}), the latest for {@code GET /scores}, and an event for every
- * {@code GET /scores/stream} subscriber. {@link #publishIfChanged()} is the only way out, so the three
- * never disagree. It publishes only while this instance holds every partition of the pair.
+ * Computes each pair's score record and publishes it everywhere at once: {@code cka.scores} (key
+ * {@code <first>~<second>}), the latest for {@code GET /scores} and {@code GET /scores/pairs}, and an event for
+ * every {@code GET /scores/stream} subscriber. {@link #publishIfChanged()} is the only way out, so the three
+ * never disagree. It publishes a pair's scores only while this instance holds every partition of that pair.
  */
 @ApplicationScoped
 public class ScoreBoard {
 
     private static final Logger LOG = Logger.getLogger(ScoreBoard.class);
 
+    /** What the board keeps per pair between emissions. */
+    private final class PairBoard {
+        final CheckpointPair pair;
+        final AtomicBoolean changed = new AtomicBoolean(true);
+        /** The last exactly computed CKA intervals and when; between recomputations they are rescaled. */
+        DiagonalIntervals exactIntervals;
+        long nanosOfExactIntervals;
+        volatile boolean latestIntervalsExact = true;
+        volatile ScoreReport latest;
+        volatile long reviewsAtLastEmit;
+        long nanosAtLastEmit = System.nanoTime();
+        double rate;
+
+        PairBoard(CheckpointPair pair) {
+            this.pair = pair;
+        }
+    }
+
     private final ComparisonStore store;
-    private final CkaConfig config;
+    private final ComparedPairs pairs;
     private final LayerStatusRule statusRule;
     private final ConfidenceLevel level;
     private final long exactIntervalsEveryNanos;
-    /** The last exactly computed CKA intervals and when; between recomputations they are rescaled. */
-    private DiagonalIntervals exactIntervals;
-    private long nanosOfExactIntervals;
-    private volatile boolean latestIntervalsExact = true;
     private final ObjectMapper json;
     private final BroadcastProcessor<ScoreReport> events = BroadcastProcessor.create();
-    private final AtomicBoolean changed = new AtomicBoolean(true);
-    private volatile ScoreReport latest;
-    private volatile long reviewsAtLastEmit;
-    private long nanosAtLastEmit = System.nanoTime();
-    private double rate;
+    private final Map<CheckpointPair, PairBoard> boards = new LinkedHashMap<>();
     private final CkaMetrics metrics;
     private final StreamPace pace;
-    /** How long the last emission took and when it ended, for {@link #emissionDue()}. */
+    /** How long the last emission (every changed pair's) took and when it ended, for {@link #emissionDue()}. */
     private volatile long nanosOfLastEmission;
     private volatile long nanosAtLastEmissionEnd = System.nanoTime();
     /** The last {@link #build}'s time in the scores (without the intervals and the flush). */
@@ -80,32 +93,46 @@ public class ScoreBoard {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
     MutinyEmitter<Record<String, byte[]>> scores;
 
-    /** Only the instance that holds every partition of the pair publishes (see {@link PairPartitions}). */
+    /** Only the instance that holds every partition of a pair publishes it (see {@link PairPartitions}). */
     private final PairPartitions partitions;
 
     @Inject
-    public ScoreBoard(ComparisonStore store, CkaConfig config, ObjectMapper json, CkaMetrics metrics, StreamPace pace,
-            PairPartitions partitions) {
+    public ScoreBoard(ComparisonStore store, ComparedPairs pairs, CkaConfig config, ObjectMapper json,
+            CkaMetrics metrics, StreamPace pace, PairPartitions partitions) {
         this.store = store;
+        this.pairs = pairs;
         this.partitions = partitions;
-        this.config = config;
         this.metrics = metrics;
         this.pace = pace;
         this.statusRule = new LayerStatusRule(config.status().untouched(), config.status().refined());
         this.level = new ConfidenceLevel(config.intervals().level());
         this.exactIntervalsEveryNanos = config.intervals().every().toNanos();
         this.json = json;
-        this.latest = build(true);
+        for (CheckpointPair pair : pairs.pairs()) {
+            PairBoard b = new PairBoard(pair);
+            b.latest = build(b, true);
+            boards.put(pair, b);
+        }
     }
 
-    /** Something that the scores depend on has changed (reviews counted, probes retrained, dead letters). */
+    /** Something that every pair's scores depend on has changed (e.g. this instance took its partitions back). */
     public void markChanged() {
-        changed.set(true);
+        boards.values().forEach(b -> b.changed.set(true));
     }
 
-    /** Reviews counted since the last emission. */
+    /** Something that {@code pair}'s scores depend on has changed (reviews counted, probes retrained, dead letters). */
+    public void markChanged(CheckpointPair pair) {
+        boards.get(pair).changed.set(true);
+    }
+
+    /** Reviews counted since the last emission, in the pair that has counted the most. */
     public long reviewsSinceLastEmit() {
-        return store.read(c -> c.reviews()) - reviewsAtLastEmit;
+        Map<CheckpointPair, Long> reviews = store.read(cs -> {
+            Map<CheckpointPair, Long> r = new LinkedHashMap<>();
+            cs.all().forEach(c -> r.put(c.pair(), c.reviews()));
+            return r;
+        });
+        return boards.values().stream().mapToLong(b -> reviews.get(b.pair) - b.reviewsAtLastEmit).max().orElse(0);
     }
 
     /**
@@ -123,52 +150,83 @@ public class ScoreBoard {
         return System.nanoTime() - nanosAtLastEmissionEnd;
     }
 
-    /** Computes and publishes the scores if anything changed since the last time; returns what is current. */
-    public synchronized ScoreReport publishIfChanged() {
-        if (!partitions.holdsAll()) {
-            return latest;
-        }
-        boolean idleAfterRescaled = !latestIntervalsExact && reviewsSinceLastEmit() == 0;
-        if (!changed.getAndSet(false) && !idleAfterRescaled) {
-            return latest;
-        }
+    /** Computes and publishes the scores of every pair that changed since its last emission (and is held). */
+    public synchronized void publishIfChanged() {
         long started = System.nanoTime();
-        ScoreReport report = build(idleAfterRescaled);
+        boolean any = false;
+        for (PairBoard b : boards.values()) {
+            any |= publishIfChanged(b);
+        }
+        if (any) {
+            long ended = System.nanoTime();
+            nanosOfLastEmission = ended - started;
+            nanosAtLastEmissionEnd = ended;
+        }
+    }
+
+    private boolean publishIfChanged(PairBoard b) {
+        if (!partitions.holds(b.pair)) {
+            return false;
+        }
+        boolean idleAfterRescaled = !b.latestIntervalsExact && reviewsSinceLastEmit(b) == 0;
+        if (!b.changed.getAndSet(false) && !idleAfterRescaled) {
+            return false;
+        }
+        ScoreReport report = build(b, idleAfterRescaled);
         long built = System.nanoTime();
-        latest = report;
+        b.latest = report;
         byte[] value;
         try {
             value = json.writeValueAsBytes(report);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("score record not serialisable", e);
         }
-        String key = Topics.scoresKey(config.first(), config.second());
+        String key = b.pair.key();
         var metadata = OutgoingKafkaRecordMetadata.<String>builder().withTopic(Topics.SCORES).withKey(key).build();
         scores.sendMessage(Message.of(Record.of(key, value)).addMetadata(metadata)).subscribe().with(
-                ok -> { }, failure -> LOG.warnf("score record not written to %s: %s", Topics.SCORES,
+                ok -> { }, failure -> LOG.warnf("score record of %s not written to %s: %s", key, Topics.SCORES,
                         failure.getMessage()));
         events.onNext(report);
-        long ended = System.nanoTime();
-        metrics.spent(Work.SCORES, scoresNanos + (ended - built));
-        nanosOfLastEmission = ended - started;
-        nanosAtLastEmissionEnd = ended;
-        return report;
+        metrics.spent(Work.SCORES, scoresNanos + (System.nanoTime() - built));
+        return true;
     }
 
+    private long reviewsSinceLastEmit(PairBoard b) {
+        return store.read(cs -> cs.of(b.pair).reviews()) - b.reviewsAtLastEmit;
+    }
+
+    /** The latest record of the first (or only) pair. */
     public ScoreReport latest() {
-        return latest;
+        return boards.values().iterator().next().latest;
     }
 
-    /** The latest record, then every new one. */
+    /** The latest record of {@code pair}. */
+    public ScoreReport latest(CheckpointPair pair) {
+        return boards.get(pair).latest;
+    }
+
+    /** Every pair's latest record, in configured order. */
+    public List<ScoreReport> latestOfEveryPair() {
+        return boards.values().stream().map(b -> b.latest).toList();
+    }
+
+    /** Every pair's latest record, then every new one of every pair. */
     public Multi<ScoreReport> stream() {
-        return Multi.createBy().concatenating().streams(Multi.createFrom().item(() -> latest), events);
+        return Multi.createBy().concatenating().streams(Multi.createFrom().iterable(latestOfEveryPair()), events);
+    }
+
+    /** {@code pair}'s latest record, then every new one of it. */
+    public Multi<ScoreReport> stream(CheckpointPair pair) {
+        List<String> names = List.of(pair.first(), pair.second());
+        return Multi.createBy().concatenating().streams(Multi.createFrom().item(() -> latest(pair)),
+                events.select().where(r -> r.pair().equals(names)));
     }
 
     /**
-     * Computes the record. The CKA intervals are recomputed exactly when {@code exact}, at most every
+     * Computes a pair's record. The CKA intervals are recomputed exactly when {@code exact}, at most every
      * {@code cka.intervals.every} otherwise (they cost about as much as the scores), and rescaled in between.
      */
-    private ScoreReport build(boolean exact) {
+    private ScoreReport build(PairBoard b, boolean exact) {
         record Snapshot(CkaScores scores, DiagonalIntervals intervals, long reviews, long labeled, int pending,
                 long deadLetters, LayerProbes probes) {
         }
@@ -178,19 +236,20 @@ public class ScoreBoard {
         // One write: the buffered reviews are folded in, and the scores and intervals computed for exactly those
         // reviews (a second lock section would let the listener buffer more in between). The intervals refresh
         // a Gram cache; the scores themselves are a pure read.
-        Snapshot s = store.write(c -> {
+        Snapshot s = store.write(cs -> {
+            Comparison c = cs.of(b.pair);
             long before = c.folds();
             long nanos = c.foldNanos();
             c.flush();
             folds[0] = c.folds() - before;
             folds[1] = c.foldNanos() - nanos;
             times[0] = System.nanoTime();
-            boolean recompute = exact || exactIntervals == null
-                    || times[0] - nanosOfExactIntervals >= exactIntervalsEveryNanos;
+            boolean recompute = exact || b.exactIntervals == null
+                    || times[0] - b.nanosOfExactIntervals >= exactIntervalsEveryNanos;
             CkaScores scores = c.scores();
             DiagonalIntervals intervals = null;
-            if (scores != null && (recompute || exactIntervals.reviews() > c.reviews()
-                    || exactIntervals.cka().size() != scores.layers(Side.FIRST))) {
+            if (scores != null && (recompute || b.exactIntervals.reviews() > c.reviews()
+                    || b.exactIntervals.cka().size() != scores.layers(Side.FIRST))) {
                 long t = System.nanoTime();
                 intervals = c.diagonalIntervals(scores, level);
                 times[1] = System.nanoTime() - t;
@@ -206,34 +265,35 @@ public class ScoreBoard {
         }
         DiagonalIntervals intervals = s.intervals;
         if (intervals != null) {
-            exactIntervals = intervals;
-            nanosOfExactIntervals = started;
+            b.exactIntervals = intervals;
+            b.nanosOfExactIntervals = started;
         } else if (s.scores != null) {
-            intervals = ScoreUncertainty.rescaled(exactIntervals, s.scores, s.reviews);
+            intervals = ScoreUncertainty.rescaled(b.exactIntervals, s.scores, s.reviews);
         }
-        latestIntervalsExact = intervals == null || intervals.reviews() == s.reviews;
+        b.latestIntervalsExact = intervals == null || intervals.reviews() == s.reviews;
         long now = System.nanoTime();
-        if (s.reviews > reviewsAtLastEmit && now > nanosAtLastEmit) {
-            rate = (s.reviews - reviewsAtLastEmit) / ((now - nanosAtLastEmit) / 1e9);
-        } else if (s.reviews == reviewsAtLastEmit) {
-            rate = 0;
+        if (s.reviews > b.reviewsAtLastEmit && now > b.nanosAtLastEmit) {
+            b.rate = (s.reviews - b.reviewsAtLastEmit) / ((now - b.nanosAtLastEmit) / 1e9);
+        } else if (s.reviews == b.reviewsAtLastEmit) {
+            b.rate = 0;
         }
-        reviewsAtLastEmit = s.reviews;
-        nanosAtLastEmit = now;
+        b.reviewsAtLastEmit = s.reviews;
+        b.nanosAtLastEmit = now;
         int layers = s.scores == null ? 0 : s.scores.layers(Side.FIRST);
         Double[][] cka = s.scores == null ? new Double[0][] : boxed(s.scores.cka());
         Double[][] debiased = s.scores == null ? new Double[0][] : boxed(s.scores.ckaDebiased());
         ProbeReport probeReport = s.probes == null ? null : s.probes.lastReport();
-        ScoreUncertainty trust = ScoreUncertainty.of(Map.of(Side.FIRST, config.first(), Side.SECOND, config.second()),
+        CheckpointPair pair = b.pair;
+        ScoreUncertainty trust = ScoreUncertainty.of(Map.of(Side.FIRST, pair.first(), Side.SECOND, pair.second()),
                 s.scores, intervals, probeReport, s.reviews, level, statusRule);
         scoresNanos = System.nanoTime() - started - intervalNanos[0];
-        return new ScoreReport(ContractVersion.CURRENT, List.of(config.first(), config.second()), s.reviews,
-                s.labeled, layers, cka, debiased, probe(probeReport, s.scores), trust.status(), trust.intervals(),
+        return new ScoreReport(ContractVersion.CURRENT, List.of(pair.first(), pair.second()), s.reviews,
+                s.labeled, layers, cka, debiased, probe(pair, probeReport, s.scores), trust.status(), trust.intervals(),
                 trust.probeVerdict(), trust.probeConverged(), trust.settle().settled(), trust.settle().reviewsToSettle(),
-                s.pending, s.deadLetters, rate, Instant.now().toString());
+                s.pending, s.deadLetters, b.rate, Instant.now().toString());
     }
 
-    private Map<String, Object> probe(ProbeReport report, CkaScores scores) {
+    private static Map<String, Object> probe(CheckpointPair pair, ProbeReport report, CkaScores scores) {
         Map<String, Object> probe = new LinkedHashMap<>();
         for (Side side : Side.values()) {
             int layers = scores == null ? 0 : scores.layers(side);
@@ -241,7 +301,7 @@ public class ScoreBoard {
             for (int layer = 0; layer < layers; layer++) {
                 accuracies.add(report == null ? null : report.accuracy(side, layer));
             }
-            probe.put(side == Side.FIRST ? config.first() : config.second(), accuracies);
+            probe.put(pair.name(side), accuracies);
         }
         probe.put("trainReviews", report == null ? 0 : report.trainCount());
         probe.put("testReviews", report == null ? 0 : report.testCount());

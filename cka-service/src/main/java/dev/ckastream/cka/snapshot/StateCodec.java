@@ -10,12 +10,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import dev.ckastream.cka.join.PooledHalf;
+import dev.ckastream.cka.math.CrossLayerCoMoments;
 import dev.ckastream.cka.state.Comparison;
 import dev.ckastream.cka.stats.RetainedReviews;
 import dev.ckastream.contract.Side;
 
 /**
- * The payload of a state snapshot file: the one magic and format version, then the comparison's
+ * The payload of a state snapshot file: the one magic and format version, then every pair's
  * {@link Comparison.State} section by section (the co-moments in {@link CoMomentsCodec}, the probes in
  * {@link ProbesCodec}). Big-endian; the file's single checksum is {@link SnapshotFiles}' CRC32C trailer.
  *
@@ -27,26 +28,47 @@ public final class StateCodec {
 
     /** "CKAS". */
     public static final int MAGIC = 0x434b4153;
-    /** The format this build writes and reads. */
-    public static final int VERSION = 2;
+    /** The format this build writes and reads: every pair's live sections, then every pair's probes and sample. */
+    public static final int VERSION = 3;
+    /** The format of one pair's state (before several pairs), still read. */
+    static final int SINGLE_PAIR_VERSION = 2;
 
     private StateCodec() {
     }
 
     public static void write(DataOutput raw, Comparison.State s) throws IOException {
-        write(raw, s, () -> { });
+        write(raw, List.of(s), () -> { });
+    }
+
+    public static void write(DataOutput raw, Comparison.State s, Runnable liveSectionsWritten) throws IOException {
+        write(raw, List.of(s), liveSectionsWritten);
     }
 
     /**
-     * Writes {@code s}, calling {@code liveSectionsWritten} as soon as every section that reads live state is
-     * written: everything up to and including the co-moments, whose arrays the next fold changes in place.
-     * What follows (the probes' rows and the retained sample) is immutable once {@link Comparison#state()}
-     * has captured it, so the owner of the state may let it change again from then on.
+     * Writes every pair's state, calling {@code liveSectionsWritten} as soon as every section that reads live state
+     * is written: each pair's sections up to and including its co-moments, whose arrays the next fold changes in
+     * place. What follows (each pair's probe rows and retained sample, in the same order) is immutable once
+     * {@link Comparison#state()} has captured it, so the owner of the state may let it change again from then on.
      */
-    public static void write(DataOutput raw, Comparison.State s, Runnable liveSectionsWritten) throws IOException {
+    public static void write(DataOutput raw, List<Comparison.State> pairs, Runnable liveSectionsWritten)
+            throws IOException {
         SnapshotBinary.Out out = new SnapshotBinary.Out(raw);
         out.writeInt(MAGIC);
         out.writeInt(VERSION);
+        out.writeInt(pairs.size());
+        for (Comparison.State s : pairs) {
+            writeLive(out, s);
+        }
+        liveSectionsWritten.run();
+        for (Comparison.State s : pairs) {
+            if (s.coMoments() != null) {
+                ProbesCodec.write(out, s.probes());
+                writeRetained(out, s.retained());
+            }
+        }
+    }
+
+    private static void writeLive(SnapshotBinary.Out out, Comparison.State s) throws IOException {
         out.writeString(s.first());
         out.writeString(s.second());
         for (Side side : Side.values()) {
@@ -77,11 +99,6 @@ public final class StateCodec {
         out.writeBoolean(s.coMoments() != null);
         if (s.coMoments() != null) {
             CoMomentsCodec.write(out, s.coMoments());
-            liveSectionsWritten.run();
-            ProbesCodec.write(out, s.probes());
-            writeRetained(out, s.retained());
-        } else {
-            liveSectionsWritten.run();
         }
     }
 
@@ -131,23 +148,66 @@ public final class StateCodec {
     }
 
     /**
-     * Reads what {@link #write} wrote.
+     * Reads the one pair's state of a snapshot (as {@link #readPairs}).
+     *
+     * @throws IOException also when the snapshot holds several pairs
+     */
+    public static Comparison.State read(DataInput raw) throws IOException {
+        List<Comparison.State> pairs = readPairs(raw);
+        if (pairs.size() != 1) {
+            throw new IOException("the snapshot holds " + pairs.size() + " pairs, not one");
+        }
+        return pairs.get(0);
+    }
+
+    /**
+     * Reads what {@link #write} wrote: every pair's state, in the order written. Format 2 (one pair, its sections
+     * in one run) is read as a list of one.
      *
      * @throws SnapshotFiles.Unsupported for an intact snapshot of another format version
      * @throws IOException               when the bytes are not a state snapshot
      */
-    public static Comparison.State read(DataInput raw) throws IOException {
+    public static List<Comparison.State> readPairs(DataInput raw) throws IOException {
         SnapshotBinary.In in = new SnapshotBinary.In(raw);
         int magic = in.readInt();
         if (magic != MAGIC) {
             throw new IOException(String.format("not a cka-service state snapshot (magic 0x%08x)", magic));
         }
         int version = in.readInt();
+        if (version == SINGLE_PAIR_VERSION) {
+            Live live = readLive(in);
+            return List.of(live.state(in));
+        }
         if (version != VERSION) {
             throw new SnapshotFiles.Unsupported("written in state format " + version + (version < VERSION
-                    ? " by an earlier cka-service" : " by a later cka-service") + "; this one reads format "
-                    + VERSION + " only");
+                    ? " by an earlier cka-service" : " by a later cka-service") + "; this one reads formats "
+                    + SINGLE_PAIR_VERSION + " and " + VERSION + " only");
         }
+        int count = in.readCount(1, 1 << 16, "pair count");
+        List<Live> live = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            live.add(readLive(in));
+        }
+        List<Comparison.State> pairs = new ArrayList<>(count);
+        for (Live l : live) {
+            pairs.add(l.state(in));
+        }
+        return pairs;
+    }
+
+    /** A pair's sections up to its co-moments; {@link #state} reads the rest (probes, retained sample). */
+    private record Live(String first, String second, Map<Side, Comparison.StreamSignature> signatures, long labeled,
+            long deadLetters, Map<String, Long> offsets, long[] counted, List<Comparison.Waiting> waiting,
+            CrossLayerCoMoments.State coMoments) {
+
+        Comparison.State state(SnapshotBinary.In in) throws IOException {
+            boolean counting = coMoments != null;
+            return new Comparison.State(first, second, signatures, labeled, deadLetters, offsets, counted, waiting,
+                    coMoments, counting ? ProbesCodec.read(in) : null, counting ? readRetained(in) : null);
+        }
+    }
+
+    private static Live readLive(SnapshotBinary.In in) throws IOException {
         String first = in.readString();
         String second = in.readString();
         Map<Side, Comparison.StreamSignature> signatures = new EnumMap<>(Side.class);
@@ -173,9 +233,8 @@ public final class StateCodec {
             waiting.add(new Comparison.Waiting(readHalf(in), in.readLong()));
         }
         boolean counting = in.readBoolean();
-        return new Comparison.State(first, second, signatures, labeled, deadLetters, offsets, counted, waiting,
-                counting ? CoMomentsCodec.read(in) : null, counting ? ProbesCodec.read(in) : null,
-                counting ? readRetained(in) : null);
+        return new Live(first, second, signatures, labeled, deadLetters, offsets, counted, waiting,
+                counting ? CoMomentsCodec.read(in) : null);
     }
 
     private static void writeHalf(SnapshotBinary.Out out, PooledHalf h) throws IOException {

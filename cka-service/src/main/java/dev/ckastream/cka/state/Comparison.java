@@ -15,6 +15,7 @@ import dev.ckastream.cka.join.ReviewJoin;
 import dev.ckastream.cka.math.CkaScores;
 import dev.ckastream.cka.math.CrossLayerCoMoments;
 import dev.ckastream.cka.math.GemmEngine;
+import dev.ckastream.cka.pair.CheckpointPair;
 import dev.ckastream.cka.probe.LayerProbes;
 import dev.ckastream.cka.probe.ProbeTrainingSet;
 import dev.ckastream.cka.stats.ConfidenceLevel;
@@ -128,6 +129,16 @@ public final class Comparison {
     /** Records that the input record at {@code offset} of {@code topic}/{@code partition} has taken effect. */
     public void applied(String topic, int partition, long offset) {
         appliedOffsets.merge(topic + ":" + partition, offset + 1, Math::max);
+    }
+
+    /**
+     * Whether the input record at {@code offset} has not taken effect in this state yet. The consumer resumes each
+     * partition at the offset of the pair that is furthest behind on it (a pair added to a restored set starts from
+     * the beginning), so a pair further ahead skips what it already has.
+     */
+    public boolean unapplied(String topic, int partition, long offset) {
+        Long next = appliedOffsets.get(topic + ":" + partition);
+        return next == null || offset >= next;
     }
 
     /** The next offset to read per partition ("topic:partition"), for records whose effect is in this state. */
@@ -269,6 +280,16 @@ public final class Comparison {
 
     public String first() {
         return settings.first();
+    }
+
+    /** The settings this comparison was made with. */
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The pair this comparison scores. */
+    public CheckpointPair pair() {
+        return new CheckpointPair(settings.first(), settings.second());
     }
 
     public String second() {

@@ -3,6 +3,10 @@ package dev.ckastream.cka.state;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -16,53 +20,91 @@ import org.jboss.logging.Logger;
 import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.contract.Topics;
 import dev.ckastream.cka.math.GemmEngine;
+import dev.ckastream.cka.pair.ComparedPairs;
+import dev.ckastream.contract.Side;
 import dev.ckastream.cka.snapshot.SnapshotFiles;
 import dev.ckastream.cka.snapshot.StateCodec;
 
 /**
- * Owns the service's one {@link Comparison} and serialises access to it: the Kafka listener and the score
- * emitter's flush write, the score emitter, probe trainer and snapshot writer read, each under the same
- * lock; a {@link #read} must not change the comparison. On start it restores the
- * latest good snapshot from {@code cka.state-dir}.
+ * Owns the service's {@link Comparisons}, one {@link Comparison} per configured pair, and serialises access to
+ * them: the Kafka listener and the score emitter's flush write, the score emitter, probe trainer and snapshot
+ * writer read, each under the same lock (one lock for every pair: one snapshot holds all of them at one set of
+ * input offsets); a {@link #read} must not change them. On start it restores the latest good snapshot from
+ * {@code cka.state-dir} and checks that every pair's state can fit the heap ({@link StateMemory}).
  */
 @ApplicationScoped
 public class ComparisonStore {
 
     private static final Logger LOG = Logger.getLogger(ComparisonStore.class);
+    /** Heap the service takes besides the pairs' states (Quarkus, Kafka clients' buffers, a polled batch). */
+    static final long BASE_HEAP = 200_000_000L;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final SnapshotFiles snapshots;
-    private final Comparison comparison;
+    private final Comparisons comparisons;
     /** Why the state may no longer be snapshotted (null while it may); see {@link #holdSnapshots}. */
     private volatile String snapshotsHeld;
     private final AtomicBoolean probeRefit = new AtomicBoolean();
 
     @Inject
-    public ComparisonStore(CkaConfig config) {
-        GemmEngine gemm = GemmEngine.best();
-        Comparison.Settings settings = new Comparison.Settings(config.first(), config.second(),
-                config.join().maxPending(), config.join().maxAge().toMillis(), config.updateBatch(),
-                config.probe().maxBytes(), config.probe().c(), config.intervals().sample(),
-                Math.max(config.backlogBatch(), config.updateBatch()));
-        this.snapshots = new SnapshotFiles(Path.of(config.stateDir()).toAbsolutePath(), config.snapshot().keep());
-        this.comparison = config.snapshot().enabled() ? restore(settings, gemm) : new Comparison(settings, gemm);
-        LOG.infof("comparing %s (rows) with %s (columns): topics %s, %s -> %s; GEMM engine %s; state in %s",
-                config.first(), config.second(), Topics.activations(config.first()),
-                Topics.activations(config.second()), Topics.SCORES, gemm.implementation(),
-                config.snapshot().enabled() ? snapshots.directory() : "memory only (cka.snapshot.enabled=false)");
+    public ComparisonStore(CkaConfig config, ComparedPairs pairs) {
+        this(config, pairs, Runtime.getRuntime().maxMemory());
     }
 
-    private Comparison restore(Comparison.Settings settings, GemmEngine gemm) {
+    ComparisonStore(CkaConfig config, ComparedPairs pairs, long maxHeap) {
+        GemmEngine gemm = GemmEngine.best();
+        List<Comparison.Settings> settings = pairs.pairs().stream().map(p -> new Comparison.Settings(p.first(),
+                p.second(), config.join().maxPending(), config.join().maxAge().toMillis(), config.updateBatch(),
+                config.probe().maxBytes(), config.probe().c(), config.intervals().sample(),
+                Math.max(config.backlogBatch(), config.updateBatch()))).toList();
+        this.snapshots = new SnapshotFiles(Path.of(config.stateDir()).toAbsolutePath(), config.snapshot().keep());
+        this.comparisons = new Comparisons(config.snapshot().enabled() ? restore(settings, gemm)
+                : settings.stream().map(s -> new Comparison(s, gemm)).toList());
+        LOG.infof("comparing %s: topics %s -> %s; GEMM engine %s; state in %s", pairs.keys(),
+                String.join(", ", comparisons.topics()), Topics.SCORES, gemm.implementation(),
+                config.snapshot().enabled() ? snapshots.directory() : "memory only (cka.snapshot.enabled=false)");
+        checkMemory(config.memory(), maxHeap);
+    }
+
+    /**
+     * Fails the start (or warns, {@code cka.memory.enforce=false}) when the pairs' states cannot fit the heap at
+     * their bounds: a restored pair at its own shape, a new one at {@code cka.memory.layers} × {@code dim}.
+     */
+    private void checkMemory(CkaConfig.Memory assumed, long maxHeap) {
+        long need = BASE_HEAP;
+        StringBuilder parts = new StringBuilder();
+        for (Comparison c : comparisons.all()) {
+            Comparison.StreamSignature a = c.signature(Side.FIRST);
+            Comparison.StreamSignature b = c.signature(Side.SECOND);
+            boolean known = a != null && b != null;
+            StateMemory m = StateMemory.of(known ? a.layers() : assumed.layers(), known ? a.dim() : assumed.dim(),
+                    known ? b.layers() : assumed.layers(), known ? b.dim() : assumed.dim(), c.settings());
+            need += m.total();
+            parts.append(String.format("%n  %s at %s: %s", c.pair(), known ? a.layers() + " × " + a.dim() + " / "
+                    + b.layers() + " × " + b.dim() : assumed.layers() + " × " + assumed.dim() + " (assumed,"
+                    + " cka.memory.layers/dim)", m.describe()));
+        }
+        String summary = String.format("state memory: %d pair(s) need up to %,d MB of the heap's %,d MB (-Xmx), with"
+                + " %,d MB for the rest of the service:%s", comparisons.all().size(), StateMemory.mb(need),
+                StateMemory.mb(maxHeap), StateMemory.mb(BASE_HEAP), parts);
+        if (need <= maxHeap) {
+            LOG.info(summary);
+            return;
+        }
+        String advice = summary + "\nRaise the heap (-Xmx, or JAVA_OPTS' -XX:MaxRAMPercentage and the container's"
+                + " memory), lower cka.probe.max-bytes or cka.join.max-pending, or compare fewer pairs per instance";
+        if (assumed.enforce()) {
+            throw new IllegalStateException("the configured pairs do not fit the heap: " + advice
+                    + " (cka.memory.enforce=false starts anyway)");
+        }
+        LOG.warn(advice);
+    }
+
+    private List<Comparison> restore(List<Comparison.Settings> settings, GemmEngine gemm) {
         long started = System.nanoTime();
-        Optional<SnapshotFiles.Loaded<Comparison.Restored>> loaded;
+        Optional<SnapshotFiles.Loaded<List<Comparison.State>>> loaded;
         try {
-            loaded = snapshots.readLatest(in -> {
-                try {
-                    return Comparison.restore(StateCodec.read(in), settings, gemm);
-                } catch (IllegalArgumentException e) {
-                    throw new IOException(e.getMessage(), e);
-                }
-            });
+            loaded = snapshots.readLatest(StateCodec::readPairs);
         } catch (SnapshotFiles.Unsupported e) {
             throw new IllegalStateException("cannot restore the state from " + snapshots.directory() + ": "
                     + e.getMessage() + ". Move the directory away (or delete it) to start from scratch: the service"
@@ -73,19 +115,47 @@ public class ComparisonStore {
         }
         if (loaded.isEmpty()) {
             LOG.infof("no snapshot in %s: starting from scratch", snapshots.directory());
-            return new Comparison(settings, gemm);
+            return settings.stream().map(s -> new Comparison(s, gemm)).toList();
         }
         for (String skipped : loaded.get().skipped()) {
             LOG.warnf("snapshot %s skipped; using the previous good one", skipped);
         }
-        Comparison c = loaded.get().state().comparison();
-        if (!loaded.get().state().settingsChange().isEmpty()) {
-            LOG.info(loaded.get().state().settingsChange());
-            probeRefit.set(true);
+        Map<String, Comparison.State> saved = new LinkedHashMap<>();
+        loaded.get().state().forEach(st -> saved.put(Topics.scoresKey(st.first(), st.second()), st));
+        List<Comparison> restored = new ArrayList<>();
+        for (Comparison.Settings s : settings) {
+            String key = Topics.scoresKey(s.first(), s.second());
+            Comparison.State state = saved.remove(key);
+            if (state == null) {
+                LOG.infof("pair %s is not in snapshot %s: it starts from scratch, and its topics are read from the"
+                        + " beginning (the pairs restored skip what they already have)", key,
+                        loaded.get().file().getFileName());
+                restored.add(new Comparison(s, gemm));
+                continue;
+            }
+            Comparison.Restored r;
+            try {
+                r = Comparison.restore(state, s, gemm);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("cannot restore pair " + key + " from " + loaded.get().file() + ": "
+                        + e.getMessage() + " (move the directory away to start from scratch)", e);
+            }
+            if (!r.settingsChange().isEmpty()) {
+                LOG.infof("%s: %s", key, r.settingsChange());
+                probeRefit.set(true);
+            }
+            Comparison c = r.comparison();
+            LOG.infof("restored %s from %s: %d reviews, %d pending halves, offsets %s", key,
+                    loaded.get().file().getFileName(), c.reviews(), c.pending(), c.appliedOffsets());
+            restored.add(c);
         }
-        LOG.infof("restored %s: %d reviews, %d pending halves, offsets %s (%d ms)", loaded.get().file().getFileName(),
-                c.reviews(), c.pending(), c.appliedOffsets(), (System.nanoTime() - started) / 1_000_000);
-        return c;
+        if (!saved.isEmpty()) {
+            LOG.warnf("snapshot %s also holds %s, which no longer %s configured (cka.pairs): dropped with the next"
+                    + " snapshot", loaded.get().file().getFileName(), String.join(", ", saved.keySet()),
+                    saved.size() == 1 ? "is" : "are");
+        }
+        LOG.infof("restored %s in %d ms", loaded.get().file().getFileName(), (System.nanoTime() - started) / 1_000_000);
+        return restored;
     }
 
     /**
@@ -112,8 +182,8 @@ public class ComparisonStore {
         lock.lock();
         lockedAt[0] = System.nanoTime();
         try {
-            Comparison.State state = comparison.state();
-            staged = snapshots.stage(out -> StateCodec.write(out, state, release));
+            List<Comparison.State> states = comparisons.states();
+            staged = snapshots.stage(out -> StateCodec.write(out, states, release));
         } catch (IOException e) {
             throw new UncheckedIOException("snapshot to " + snapshots.directory() + " failed: " + e.getMessage(), e);
         } finally {
@@ -135,7 +205,6 @@ public class ComparisonStore {
         return probeRefit.getAndSet(false);
     }
 
-    /** A read: {@code reader} must not change the comparison (use {@link #write} for that). */
     /**
      * Stops all further snapshots for the life of this process. Called when a batch that has taken effect on
      * the state is nacked (its dead letters were not acknowledged in time): a later snapshot would record its
@@ -154,19 +223,20 @@ public class ComparisonStore {
         return snapshotsHeld;
     }
 
-    public <T> T read(Function<Comparison, T> reader) {
+    /** A read: {@code reader} must not change the comparisons (use {@link #write} for that). */
+    public <T> T read(Function<Comparisons, T> reader) {
         lock.lock();
         try {
-            return reader.apply(comparison);
+            return reader.apply(comparisons);
         } finally {
             lock.unlock();
         }
     }
 
-    public <T, E extends Exception> T write(ThrowingFunction<Comparison, T, E> writer) throws E {
+    public <T, E extends Exception> T write(ThrowingFunction<Comparisons, T, E> writer) throws E {
         lock.lock();
         try {
-            return writer.apply(comparison);
+            return writer.apply(comparisons);
         } finally {
             lock.unlock();
         }

@@ -68,7 +68,14 @@ class StandardEndpointsTest {
         Response response = given().accept("application/json").when().get("/q/openapi");
         assertEquals(200, response.statusCode(), response.asString());
         JsonPath json = response.jsonPath();
-        assertEquals(Set.of("200", "503"), json.getMap("paths.'/scores'.get.responses").keySet(), response.asString());
+        assertEquals(Set.of("200", "400", "404", "503"), json.getMap("paths.'/scores'.get.responses").keySet(),
+                response.asString());
+        assertTrue(json.getString("paths.'/scores'.get.responses.'400'.description").contains("?pair="),
+                response.asString());
+        assertEquals("pair", json.getString("paths.'/scores'.get.parameters[0].name"), response.asString());
+        assertEquals(Set.of("200", "503"), json.getMap("paths.'/scores/pairs'.get.responses").keySet(),
+                response.asString());
+        assertNotNull(json.get("components.schemas.ScoresOfEveryPair.properties.pairs"), response.asString());
         assertTrue(json.getString("paths.'/scores'.get.responses.'503'.description").contains("another instance"),
                 response.asString());
         assertNotNull(json.get("paths.'/scores'.get.responses.'200'.content.'application/json'.schema"),

@@ -278,6 +278,61 @@ class ComparisonSnapshotTest {
         assertArrayEquals(before, out.toByteArray(), "the snapshot is the state as captured, byte for byte");
     }
 
+    /**
+     * Several pairs go into one snapshot (each pair's live sections first, then each pair's probes and sample) and
+     * come back each exactly; a snapshot of the single-pair format 2 (an upgrade from the previous release) is read
+     * as a list of one.
+     */
+    @Test
+    void severalPairsShareOneSnapshotAndTheSinglePairFormatIsStillRead() throws Exception {
+        GemmEngine gemm = GemmEngine.best();
+        Random random = new Random(5);
+        Comparison.Settings ab = new Comparison.Settings("a", "b", 100, 60_000, 7, 1 << 20, 1.0);
+        Comparison.Settings ac = new Comparison.Settings("a", "c", 100, 60_000, 7, 1 << 20, 1.0);
+        Comparison first = new Comparison(ab, gemm);
+        Comparison second = new Comparison(ac, gemm);
+        for (int r = 0; r < 30; r++) {
+            PooledHalf a = half("r" + r, Side.FIRST, random);
+            first.offer(a, 1000);
+            first.offer(half("r" + r, Side.SECOND, random), 1000);
+            first.applied("activations.a", 0, r);
+            if (r < 20) { // the second pair is behind
+                second.offer(a, 1000);
+                second.offer(half("r" + r, Side.SECOND, random), 1000);
+                second.applied("activations.a", 0, r);
+            }
+        }
+        first.flush();
+        second.flush();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StateCodec.write(new DataOutputStream(out), List.of(first.state(), second.state()), () -> { });
+        List<Comparison.State> read = StateCodec.readPairs(new DataInputStream(new ByteArrayInputStream(out.toByteArray())));
+        assertEquals(2, read.size());
+        Comparisons restored = new Comparisons(List.of(Comparison.restore(read.get(0), ab, gemm).comparison(),
+                Comparison.restore(read.get(1), ac, gemm).comparison()));
+        assertEquals(30, restored.all().get(0).reviews());
+        assertEquals(20, restored.all().get(1).reviews());
+        assertArrayEquals(first.scores().cka()[1], restored.all().get(0).scores().cka()[1]);
+        assertArrayEquals(second.scores().cka()[1], restored.all().get(1).scores().cka()[1]);
+        assertEquals(java.util.Optional.of(20L), restored.resumeOffset("activations.a", 0),
+                "resume at the pair furthest behind");
+        assertTrue(restored.all().get(0).unapplied("activations.a", 0, 30));
+        assertTrue(!restored.all().get(0).unapplied("activations.a", 0, 25), "the pair ahead skips offset 25");
+        assertEquals(java.util.Optional.empty(), restored.resumeOffset("activations.a", 1), "an unseen partition");
+
+        byte[] single = bytes(first); // format 3 with one pair: magic, 3, count 1, then the pair's sections
+        ByteArrayOutputStream format2 = new ByteArrayOutputStream();
+        DataOutputStream f2 = new DataOutputStream(format2);
+        f2.writeInt(StateCodec.MAGIC);
+        f2.writeInt(2);
+        f2.write(single, 12, single.length - 12);
+        Comparison fromFormat2 = Comparison.restore(StateCodec.read(new DataInputStream(
+                new ByteArrayInputStream(format2.toByteArray()))), ab, gemm).comparison();
+        assertEquals(30, fromFormat2.reviews());
+        assertArrayEquals(first.scores().ckaDebiased()[1], fromFormat2.scores().ckaDebiased()[1]);
+        assertEquals(first.appliedOffsets(), fromFormat2.appliedOffsets());
+    }
+
     @Test
     void aSnapshotOfAnotherPairIsRefused() throws Exception {
         Comparison other = new Comparison(new Comparison.Settings("a", "b", 10, 10, 4, 1 << 20, 1.0), GemmEngine.best());

@@ -14,9 +14,10 @@ import java.time.Duration;
 import java.util.OptionalLong;
 
 /**
- * Reads how many reviews cka-service has scored: GET {@code --scores-url}, the score JSON
- * ({@link ScoreReport}) with a numeric {@code reviews}. A report of a contract version this build does not
- * know counts as unknown; one without {@code "version"} is version 1.
+ * Reads how many reviews cka-service has scored: GET {@code --scores-url}, either one pair's score JSON
+ * ({@link ScoreReport}, {@code /scores}) with a numeric {@code reviews}, or every pair's ({@code /scores/pairs},
+ * {@code {"pairs": [...]}}), where a review counts as scored once every pair has it (the smallest count). A report
+ * of a contract version this build does not know counts as unknown; one without {@code "version"} is version 1.
  */
 public final class ScoresClient {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -44,18 +45,37 @@ public final class ScoresClient {
             if (response.statusCode() != 200) {
                 return OptionalLong.empty();
             }
-            JsonNode report = MAPPER.readTree(response.body());
-            JsonNode version = report.get("version");
-            if (version != null && !(version.isInt() && ContractVersion.known(version.asInt()))) {
+            JsonNode body = MAPPER.readTree(response.body());
+            JsonNode pairs = body.get("pairs");
+            if (pairs == null) {
+                return reviews(body);
+            }
+            if (!pairs.isArray() || pairs.isEmpty()) {
                 return OptionalLong.empty();
             }
-            JsonNode reviews = report.get("reviews");
-            return reviews != null && reviews.isNumber() ? OptionalLong.of(reviews.asLong()) : OptionalLong.empty();
+            long fewest = Long.MAX_VALUE;
+            for (JsonNode report : pairs) {
+                OptionalLong n = reviews(report);
+                if (n.isEmpty()) {
+                    return n;
+                }
+                fewest = Math.min(fewest, n.getAsLong());
+            }
+            return OptionalLong.of(fewest);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return OptionalLong.empty();
         } catch (Exception e) { // unreachable, timed out, not JSON: "scored ?"
             return OptionalLong.empty();
         }
+    }
+
+    private static OptionalLong reviews(JsonNode report) {
+        JsonNode version = report.get("version");
+        if (version != null && !(version.isInt() && ContractVersion.known(version.asInt()))) {
+            return OptionalLong.empty();
+        }
+        JsonNode reviews = report.get("reviews");
+        return reviews != null && reviews.isNumber() ? OptionalLong.of(reviews.asLong()) : OptionalLong.empty();
     }
 }

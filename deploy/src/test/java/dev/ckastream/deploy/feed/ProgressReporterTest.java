@@ -71,6 +71,10 @@ class ProgressReporterTest {
         server.createContext("/other", ex -> HttpReplies.okJson(ex, "{\"count\": 1}"));
         server.createContext("/v2", ex -> HttpReplies.okJson(ex, "{\"version\": 2, \"reviews\": 7}"));
         server.createContext("/v99", ex -> HttpReplies.okJson(ex, "{\"version\": 99, \"reviews\": 7}"));
+        server.createContext("/pairs", ex -> HttpReplies.okJson(ex, "{\"checkpoints\": [\"a\", \"b\", \"c\"], \"pairs\":"
+                + " [{\"version\": 2, \"reviews\": 9}, {\"version\": 2, \"reviews\": 5}]}"));
+        server.createContext("/pairs-v99", ex -> HttpReplies.okJson(ex, "{\"pairs\": [{\"version\": 2, \"reviews\": 9},"
+                + " {\"version\": 99, \"reviews\": 5}]}"));
         server.start();
         try {
             String base = "http://127.0.0.1:" + server.getAddress().getPort();
@@ -81,6 +85,9 @@ class ProgressReporterTest {
             assertEquals(OptionalLong.empty(), new ScoresClient(URI.create(base + "/v99"), t).scored(),
                     "a contract version this build does not know");
             assertEquals(OptionalLong.empty(), new ScoresClient(URI.create(base + "/missing"), t).scored());
+            assertEquals(OptionalLong.of(5), new ScoresClient(URI.create(base + "/pairs"), t).scored(),
+                    "every pair's scores: a review is scored once every pair has it");
+            assertEquals(OptionalLong.empty(), new ScoresClient(URI.create(base + "/pairs-v99"), t).scored());
 
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             ProgressReporter p = new ProgressReporter(new PrintStream(bytes, true, StandardCharsets.UTF_8),
