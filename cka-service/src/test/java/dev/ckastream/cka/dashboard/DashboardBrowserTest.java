@@ -124,12 +124,12 @@ class DashboardBrowserTest {
                 send(producer, reviews.subList(WAVE, 2 * WAVE));
             }
 
-            // Settled: the final count with probes trained, and the page showing the very record /scores serves.
+            // Settled: the final record (FinalScores), and the page showing the very record /scores serves.
             record Settled(JsonNode scores, Map<String, Object> page) {
             }
             Settled settled = await("the page to show the final scores of /scores", () -> {
                 JsonNode before = scores();
-                if (before.get("reviews").asLong() != 2 * WAVE || !probesTrained(before)) {
+                if (!FinalScores.reached(before, 2 * WAVE, LAYERS)) {
                     return null;
                 }
                 Map<String, Object> s = snapshot();
@@ -486,21 +486,6 @@ class DashboardBrowserTest {
         } catch (IOException e) {
             throw new AssertionError("/scores is not JSON", e);
         }
-    }
-
-    private static boolean probesTrained(JsonNode scores) {
-        for (String name : List.of(FIRST, SECOND)) {
-            JsonNode accuracies = scores.get("probe").get(name);
-            if (accuracies.size() != LAYERS) {
-                return false;
-            }
-            for (JsonNode a : accuracies) {
-                if (a.isNull()) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     /** Polls until {@code probe} answers non-null; fails with {@code what} after {@link #TIMEOUT}. */

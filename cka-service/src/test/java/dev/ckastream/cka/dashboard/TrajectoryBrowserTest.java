@@ -64,7 +64,7 @@ import io.quarkus.test.junit.TestProfile;
 class TrajectoryBrowserTest {
 
     /** A base checkpoint and three later ones, as a fine-tuning run saves them (t = 1/3, 2/3, 1). */
-    static final List<String> CHECKPOINTS = List.of("run-base", "run-t33", "run-t67", "run-t100");
+    static final List<String> CHECKPOINTS = List.of("traj-base", "traj-t33", "traj-t67", "traj-t100");
     private static final String BASE = CHECKPOINTS.get(0);
     private static final List<String> LATER = CHECKPOINTS.subList(1, CHECKPOINTS.size());
     private static final Path SCREENSHOT = Path.of("target", "trajectory-screenshot.png");
@@ -138,13 +138,13 @@ class TrajectoryBrowserTest {
                 producer.flush();
             }
 
-            // Settled: every pair at the final count with its probes trained, and the page showing the very records
+            // Settled: every pair's final record (FinalScores), and the page showing the very records
             // /scores?pair= serves (the same updatedAt before and after reading the page).
             record Settled(Map<String, JsonNode> scores, Map<String, Object> page) {
             }
             Settled settled = await("the trajectory to show every pair's final scores", () -> {
                 Map<String, JsonNode> before = everyPair();
-                if (!before.values().stream().allMatch(r -> r.get("reviews").asLong() == REVIEWS && probesTrained(r))) {
+                if (!before.values().stream().allMatch(r -> FinalScores.reached(r, REVIEWS, LAYERS))) {
                     return null;
                 }
                 Map<String, Object> s = snapshot();
@@ -382,21 +382,6 @@ class TrajectoryBrowserTest {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
         return out;
-    }
-
-    private static boolean probesTrained(JsonNode scores) {
-        for (String name : strings(scores.get("pair"))) {
-            JsonNode accuracies = scores.get("probe").get(name);
-            if (accuracies == null || accuracies.size() != LAYERS) {
-                return false;
-            }
-            for (JsonNode a : accuracies) {
-                if (a.isNull()) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     private <T> T await(String what, Supplier<T> probe) throws InterruptedException {
