@@ -17,6 +17,17 @@
  *   #level[data-value]            the intervals' confidence level
  *   #diagonal-chart .point        data-layer, data-value, data-lo, data-hi; .band one shaded interval run
  *   #heatmap rect.cell            one per (row, column) layer pair, data-row, data-col, data-value
+ *   <body data-pair="a~b">        the pair the views above show (the chooser's value; the only pair when one)
+ *   #pair-select                  the pair chooser, one option per pair (value a~b) in configured order; hidden
+ *                                 with one pair
+ *   #trajectory                   shown when there are several pairs and all share their first checkpoint:
+ *     #trajectory-cka g.column    one per later checkpoint, data-checkpoint, data-pair, data-updated-at (that
+ *                                 pair's record); rect.cell data-layer, data-value (debiased diagonal CKA),
+ *                                 data-lo, data-hi, and a <title> "<first> vs <ckpt>, layer i: debiased CKA v
+ *                                 [lo, hi] (L % interval)" (4 decimals; "no interval yet" when undefined)
+ *     #trajectory-probe-body tr[data-layer] td[data-checkpoint]  data-pair (the record it is read from),
+ *                                 data-value, data-lo, data-hi (Wilson interval), title "<ckpt>, layer i: probe
+ *                                 accuracy v [lo, hi] (L % Wilson interval, n test reviews)" (3 decimals)
  * Numbers are shown with fixed decimals (CKA 4, accuracy 3, rate 1; intervals 3) rounded half-up on the
  * exact binary value (Number#toFixed), "−" (U+2212) for negatives, and "—" for null.
  */
@@ -29,7 +40,13 @@
   const MINUS = '\u2212';
 
   let updates = 0;
-  let latest = null;
+  let latest = null; // the chosen pair's latest record
+  const reports = new Map(); // pair key "a~b" -> latest record of that pair
+  const names = new Map(); // pair key -> [first, second]
+  const arrival = []; // pair keys in the order their first record came
+  let configured = null; // from /scores/pairs: { checkpoints: [...], order: [pair keys] }
+  let chosen = null;
+  let userChose = false;
   let source = null;
   let retryMs = 1000;
   let retryTimer = null;
@@ -126,6 +143,7 @@
     source.onopen = () => {
       retryMs = 1000;
       setConnection('live');
+      loadConfiguredPairs();
     };
     source.onmessage = (event) => {
       let report;
@@ -135,8 +153,7 @@
         console.error('score event is not JSON', e, event.data);
         return;
       }
-      latest = report;
-      render(report);
+      receive(report);
       updates += 1;
       document.body.dataset.updates = String(updates);
       setConnection('live');
@@ -153,6 +170,92 @@
     };
   }
 
+  // ---- pairs ------------------------------------------------------------------------------------
+
+  function pairOf(r) {
+    return Array.isArray(r.pair) && r.pair.length === 2 ? r.pair.map(String) : null;
+  }
+
+  function keyOf(pair) {
+    return pair ? `${pair[0]}~${pair[1]}` : '';
+  }
+
+  /** One record of any pair: kept as that pair's latest; rendered when it is the chosen pair's. */
+  function receive(report) {
+    const pair = pairOf(report);
+    const key = keyOf(pair);
+    reports.set(key, report);
+    if (!names.has(key)) names.set(key, pair || ['first', 'second']);
+    if (!arrival.includes(key)) arrival.push(key);
+    const before = chosen;
+    refreshPairs();
+    if (key === chosen && chosen === before) {
+      latest = report;
+      render(report);
+    }
+    renderTrajectory();
+  }
+
+  /** The configured order from /scores/pairs (pairs the stream has not named yet are not invented). */
+  function loadConfiguredPairs() {
+    fetch('scores/pairs', { headers: { Accept: 'application/json' } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((body) => {
+        if (!body || !Array.isArray(body.pairs)) return;
+        const order = [];
+        for (const r of body.pairs) {
+          const pair = pairOf(r || {});
+          if (!pair) continue;
+          names.set(keyOf(pair), pair);
+          order.push(keyOf(pair));
+        }
+        configured = { checkpoints: Array.isArray(body.checkpoints) ? body.checkpoints.map(String) : [], order };
+        refreshPairs();
+        renderTrajectory();
+      })
+      .catch((e) => console.warn('no /scores/pairs (the stream\'s order is used)', e));
+  }
+
+  /** Pair keys in configured order, then any the stream brought that the configuration did not list. */
+  function pairOrder() {
+    const known = configured ? configured.order.filter((k) => reports.has(k)) : [];
+    return known.concat(arrival.filter((k) => !known.includes(k)));
+  }
+
+  /** The chooser's options and the chosen pair; re-renders the views when the choice changes. */
+  function refreshPairs() {
+    const order = pairOrder();
+    const select = document.getElementById('pair-select');
+    const values = [...select.options].map((o) => o.value);
+    if (values.join('\n') !== order.join('\n')) {
+      select.replaceChildren(...order.map((k) => {
+        const [a, b] = names.get(k);
+        return el('option', { value: k }, `${a} vs ${b}`);
+      }));
+    }
+    document.getElementById('pair-chooser').hidden = order.length <= 1;
+    document.getElementById('pair-count').textContent = order.length > 1 ? `${order.length} pairs` : '';
+    const next = userChose && order.includes(chosen) ? chosen : order[0] || null;
+    select.value = next || '';
+    if (next !== chosen) choose(next);
+  }
+
+  function choose(key) {
+    chosen = key;
+    document.body.dataset.pair = key || '';
+    latest = key !== null ? reports.get(key) || null : null;
+    if (latest) render(latest);
+  }
+
+  /** The links that name the shown pair: with several pairs the plain /scores and /scores.csv answer 400. */
+  function renderLinks(key) {
+    const several = pairOrder().length > 1;
+    const query = several ? `?pair=${encodeURIComponent(key)}` : '';
+    document.getElementById('csv-link').setAttribute('href', `scores.csv${query}`);
+    document.getElementById('footer-csv-link').setAttribute('href', `/scores.csv${query}`);
+    document.getElementById('json-link').setAttribute('href', `/scores${query}`);
+  }
+
   // ---- rendering --------------------------------------------------------------------------------
 
   function render(r) {
@@ -163,6 +266,7 @@
     document.querySelectorAll('.name-b').forEach((n) => { n.textContent = second; });
     document.title = `CKA ${first} vs ${second} · ${count(r.reviews)} reviews`;
 
+    renderLinks(`${first}~${second}`);
     renderSummary(r);
     const layers = layerRows(r, first, second);
     renderDiagonal(layers, first, second);
@@ -398,6 +502,20 @@
     return [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16));
   }
 
+  /** The 0..1 colour scale of a heatmap at (x, y), h high; gradient ids must differ between heatmaps of a page. */
+  function colourLegend(root, id, x, y, h, name) {
+    const grad = svg('linearGradient', { id, x1: 0, y1: 1, x2: 0, y2: 0 });
+    VIRIDIS.forEach((c, k) => grad.append(svg('stop', { offset: `${(k * 100) / (VIRIDIS.length - 1)}%`, 'stop-color': c })));
+    root.append(svg('defs', {}, grad),
+      svg('rect', { x, y, width: 14, height: h, fill: `url(#${id})`, class: 'legend-bar' }));
+    for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+      const ty = y + h - t * h;
+      root.append(svg('line', { x1: x + 14, x2: x + 18, y1: ty, y2: ty, class: 'axis' }),
+        svg('text', { x: x + 21, y: ty, class: 'tick', 'dominant-baseline': 'middle' }, t.toFixed(2)));
+    }
+    root.append(svg('text', { x, y: y - 10, class: 'tick' }, name));
+  }
+
   function heatmapKind() {
     const checked = document.querySelector('input[name="heatmap-kind"]:checked');
     return checked ? checked.value : 'cka';
@@ -460,19 +578,7 @@
       }
     }
     root.append(cells);
-    // colour legend 0..1
-    const gid = 'heat-gradient';
-    const grad = svg('linearGradient', { id: gid, x1: 0, y1: 1, x2: 0, y2: 0 });
-    VIRIDIS.forEach((c, k) => grad.append(svg('stop', { offset: `${(k * 100) / (VIRIDIS.length - 1)}%`, 'stop-color': c })));
-    const lx = m.left + cols * size + 22, lh = Math.max(120, Math.min(rows * size, 300)), ly = m.top;
-    root.append(svg('defs', {}, grad),
-      svg('rect', { x: lx, y: ly, width: 14, height: lh, fill: `url(#${gid})`, class: 'legend-bar' }));
-    for (const t of [0, 0.25, 0.5, 0.75, 1]) {
-      const ty = ly + lh - t * lh;
-      root.append(svg('line', { x1: lx + 14, x2: lx + 18, y1: ty, y2: ty, class: 'axis' }),
-        svg('text', { x: lx + 21, y: ty, class: 'tick', 'dominant-baseline': 'middle' }, t.toFixed(2)));
-    }
-    root.append(svg('text', { x: lx, y: ly - 10, class: 'tick' }, name));
+    colourLegend(root, 'heat-gradient', m.left + cols * size + 22, m.top, Math.max(120, Math.min(rows * size, 300)), name);
     figure.replaceChildren(root);
   }
 
@@ -520,6 +626,145 @@
         el('span', { class: `chip status-${/^[a-z]+$/.test(r.status) ? r.status : 'unknown'}` }, r.status)))));
   }
 
+  // ---- trajectory -------------------------------------------------------------------------------
+
+  /** The pairs of a trajectory: several, all with one first checkpoint; columns in configured checkpoint order. */
+  function trajectoryPairs() {
+    const order = pairOrder();
+    if (order.length < 2) return null;
+    const base = names.get(order[0])[0];
+    if (!order.every((k) => names.get(k)[0] === base)) return null;
+    const rank = (k) => {
+      const i = configured ? configured.checkpoints.indexOf(names.get(k)[1]) : -1;
+      return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+    };
+    const columns = order.map((k, i) => ({ key: k, checkpoint: names.get(k)[1], at: i }))
+      .sort((a, b) => rank(a.key) - rank(b.key) || a.at - b.at)
+      .map((c) => ({ key: c.key, checkpoint: c.checkpoint, report: reports.get(c.key) }));
+    return { base, baseKey: order[0], columns };
+  }
+
+  function renderTrajectory() {
+    const t = trajectoryPairs();
+    const section = document.getElementById('trajectory');
+    section.hidden = t === null;
+    if (t === null) return;
+    document.querySelectorAll('.name-base').forEach((n) => { n.textContent = t.base; });
+    const layers = Math.max(0, ...t.columns.map((c) => {
+      const deb = c.report.ckaDebiased || [];
+      const probe = c.report.probe || {};
+      return Math.max(deb.length, Array.isArray(probe[c.checkpoint]) ? probe[c.checkpoint].length : 0);
+    }));
+    const level = levelOf(t.columns.map((c) => c.report.intervals).find((ci) => ci && isNumber(ci.level)));
+    renderTrajectoryCka(t, layers, level);
+    renderTrajectoryProbe(t, layers, level);
+  }
+
+  function levelOf(intervals) {
+    return intervals ? `${+(intervals.level * 100).toFixed(2)} %` : '95 %';
+  }
+
+  function ellipsis(text, chars) {
+    return text.length <= chars ? text : `${text.slice(0, Math.max(1, chars - 1))}\u2026`;
+  }
+
+  // Layer x checkpoint heatmap of the debiased diagonal CKA, coloured like the cross-layer heatmap.
+  function renderTrajectoryCka(t, layers, level) {
+    const figure = document.getElementById('trajectory-cka');
+    if (layers === 0) {
+      emptyFigure(figure, 'Waiting for the first reviews…');
+      return;
+    }
+    const cols = t.columns.length;
+    const m = { top: 40, left: 56, bottom: 14, legend: 86 };
+    const cw = Math.max(40, Math.min(120, Math.floor(520 / cols)));
+    const ch = Math.max(10, Math.min(44, Math.floor(440 / layers)));
+    const W = m.left + cols * cw + m.legend, H = m.top + layers * ch + m.bottom;
+    const showValues = ch >= 16;
+    const font = Math.max(9, Math.min(13, ch * 0.36));
+    const labelEvery = Math.max(1, Math.ceil(14 / ch));
+    const root = svg('svg', { viewBox: `0 0 ${W} ${Math.max(H, 200)}`, class: 'heatmap trajectory-map', 'aria-hidden': 'true' });
+    root.style.maxWidth = `${W}px`;
+    root.append(
+      svg('text', { x: m.left + (cols * cw) / 2, y: 12, class: 'axis-label', 'text-anchor': 'middle' }, 'checkpoint'),
+      svg('text', { x: 12, y: m.top + (layers * ch) / 2, class: 'axis-label', 'text-anchor': 'middle',
+        transform: `rotate(-90 12 ${m.top + (layers * ch) / 2})` }, 'layer'));
+    for (let i = 0; i < layers; i += labelEvery) {
+      root.append(svg('text', { x: m.left - 7, y: m.top + i * ch + ch / 2, class: 'tick', 'text-anchor': 'end',
+        'dominant-baseline': 'middle' }, i));
+    }
+    const described = [];
+    t.columns.forEach((c, j) => {
+      const r = c.report;
+      const deb = r.ckaDebiased || [];
+      const ci = (r.intervals || {}).ckaDebiasedDiagonal;
+      const x = m.left + j * cw;
+      const g = svg('g', { class: 'column', 'data-checkpoint': c.checkpoint, 'data-pair': c.key,
+        'data-updated-at': raw(r.updatedAt) });
+      g.append(svg('text', { x: x + cw / 2, y: m.top - 8, class: 'tick', 'text-anchor': 'middle' },
+        ellipsis(c.checkpoint, Math.floor(cw / 7)), svg('title', {}, c.checkpoint)));
+      const parts = [];
+      for (let i = 0; i < layers; i++) {
+        const v = cell(deb, i, i);
+        const band = interval(ci, i);
+        const y = m.top + i * ch;
+        const text = `${t.base} vs ${c.checkpoint}, layer ${i}: debiased CKA ${fixed(v, 4)} `
+          + (band ? `[${fixed(band[0], 4)}, ${fixed(band[1], 4)}] (${level} interval)` : '(no interval yet)');
+        parts.push(`layer ${i} ${fixed(v, 4)}` + (band ? ` [${fixed(band[0], 4)}, ${fixed(band[1], 4)}]` : ''));
+        g.append(svg('rect', {
+          x, y, width: cw, height: ch, class: v === null ? 'cell undefined' : 'cell', fill: v === null ? null : colour(v),
+          'data-layer': i, 'data-value': raw(v), 'data-lo': raw(band ? band[0] : null), 'data-hi': raw(band ? band[1] : null),
+        }, svg('title', {}, text)));
+        if (showValues) {
+          g.append(svg('text', {
+            x: x + cw / 2, y: y + ch / 2, class: `value ${v === null ? 'undefined' : v > 0.62 ? 'on-light' : 'on-dark'}`,
+            'text-anchor': 'middle', 'dominant-baseline': 'central', 'font-size': font.toFixed(1),
+          }, v === null ? DASH : fixed(v, 2)));
+        }
+      }
+      described.push(`${c.checkpoint}: ${parts.join(', ')}`);
+      root.append(g);
+    });
+    colourLegend(root, 'trajectory-gradient', m.left + cols * cw + 22, m.top,
+      Math.max(120, Math.min(layers * ch, 300)), 'debiased');
+    figure.replaceChildren(root, el('figcaption', { class: 'sr-only' },
+      `debiased diagonal CKA against ${t.base} with ${level} intervals; ${described.join('; ')}`));
+  }
+
+  // Per-layer probe accuracy across checkpoints: the first checkpoint from the first pair, each later one from its pair.
+  function renderTrajectoryProbe(t, layers, level) {
+    const sources = [{ checkpoint: t.base, key: t.baseKey, report: reports.get(t.baseKey) }].concat(t.columns);
+    const head = document.getElementById('trajectory-probe-head');
+    head.replaceChildren(el('th', { scope: 'col' }, 'Layer'),
+      ...sources.map((s) => el('th', { scope: 'col', class: 'num', 'data-checkpoint': s.checkpoint }, s.checkpoint)));
+    const body = document.getElementById('trajectory-probe-body');
+    if (layers === 0) {
+      body.replaceChildren(el('tr', { class: 'empty-row' },
+        el('td', { colspan: sources.length + 1 }, 'Waiting for the first reviews…')));
+      return;
+    }
+    const rows = [];
+    for (let i = 0; i < layers; i++) {
+      rows.push(el('tr', { 'data-layer': i },
+        el('th', { scope: 'row', 'data-value': i }, String(i)),
+        ...sources.map((s) => {
+          const probe = s.report.probe || {};
+          const list = Array.isArray(probe[s.checkpoint]) ? probe[s.checkpoint] : [];
+          const v = isNumber(list[i]) ? list[i] : null;
+          const band = interval(((s.report.intervals || {}).probe || {})[s.checkpoint], i);
+          const tests = isNumber(probe.testReviews) ? `, ${count(probe.testReviews)} test reviews` : '';
+          return el('td', {
+            class: 'num', 'data-checkpoint': s.checkpoint, 'data-pair': s.key, 'data-value': raw(v),
+            'data-lo': raw(band ? band[0] : null), 'data-hi': raw(band ? band[1] : null),
+            title: `${s.checkpoint}, layer ${i}: probe accuracy ${fixed(v, 3)} `
+              + (band ? `[${fixed(band[0], 3)}, ${fixed(band[1], 3)}] (${level} Wilson interval${tests})` : '(no interval yet)'),
+          }, el('span', { class: 'bar', style: `--v: ${v === null ? 0 : Math.min(1, Math.max(0, v))}`, 'aria-hidden': 'true' }),
+          el('span', { class: 'val' }, fixed(v, 3)));
+        })));
+    }
+    body.replaceChildren(...rows);
+  }
+
   // ---- start --------------------------------------------------------------------------------------
 
   document.querySelectorAll('input[name="heatmap-kind"]').forEach((input) => {
@@ -529,6 +774,10 @@
         renderHeatmap(latest, first, second);
       }
     });
+  });
+  document.getElementById('pair-select').addEventListener('change', (event) => {
+    userChose = true;
+    choose(event.target.value);
   });
   setInterval(tickAge, 1000);
   connect();

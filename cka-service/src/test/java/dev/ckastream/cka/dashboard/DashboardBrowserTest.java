@@ -1,51 +1,34 @@
 package dev.ckastream.cka.dashboard;
 
+import static dev.ckastream.cka.dashboard.PageFormat.DASH;
+import static dev.ckastream.cka.dashboard.PageFormat.fixed;
+import static dev.ckastream.cka.dashboard.PageFormat.signed;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.net.URL;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.ckastream.cka.it.PairHeld;
 import dev.ckastream.cka.probe.ProbeSplit;
 import dev.ckastream.deploy.broker.KafkaBrokerTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -68,11 +51,8 @@ import io.quarkus.test.junit.TestProfile;
  * consumer group): a fresh application whose counts are not mixed with other end-to-end tests', and a pair whose
  * names are not the defaults, so the page is seen to name the checkpoints from the score record.
  *
- * <p>Browser: {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} (Debian's {@code chromium} and
- * {@code chromium-driver}, installed by {@code deploy/install-prerequisites}), named explicitly so that Selenium
- * Manager never tries to download a driver or browser. <b>When either is missing the test fails on CI</b> (the
- * environment variable {@code CI} is set) with a message to run {@code deploy/install-prerequisites}; on a
- * developer's machine without them it is <b>skipped</b> (a JUnit assumption) with the same message.
+ * <p>Browser: {@link HeadlessChromium} (Debian's; <b>the test fails on CI when it is missing</b>, and is skipped on
+ * a developer's machine without it).
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
@@ -81,15 +61,12 @@ class DashboardBrowserTest {
 
     static final String FIRST = "distilbert-base";
     static final String SECOND = "distilbert-sst2";
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOT = Path.of("target", "dashboard-screenshot.png");
     private static final Path SCREENSHOT_DARK = Path.of("target", "dashboard-screenshot-dark.png");
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final int LAYERS = 4;
     private static final int DIM = 6;
     private static final int WAVE = 60;
-    private static final String DASH = "\u2014";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Own checkpoint names, hence own topics; own consumer group; any free HTTP port (shared machines). */
@@ -102,58 +79,25 @@ class DashboardBrowserTest {
         }
     }
 
-    private static ChromeDriverService service;
+    private static HeadlessChromium browser;
     private static ChromeDriver driver;
-    private static Path profileDir;
 
     @TestHTTPResource("/")
     URL page;
 
     @BeforeEach
     void startBrowser() throws IOException {
-        String missing = Stream.of(CHROMIUM, CHROMEDRIVER).filter(p -> !Files.isExecutable(p)).map(Path::toString)
-                .reduce((a, b) -> a + ", " + b).orElse(null);
-        if (missing != null) {
-            String message = missing + " not installed: run deploy/install-prerequisites (Debian's chromium and "
-                    + "chromium-driver) for the dashboard browser test";
-            if (System.getenv("CI") != null) {
-                fail(message);
-            }
-            assumeTrue(false, message);
-        }
-        dev.ckastream.cka.it.PairHeld.await();
-        profileDir = Files.createTempDirectory("ckastream-chromium-profile");
-        Files.createDirectories(SCREENSHOT.getParent());
-        service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .withLogFile(new File("target/chromedriver.log"))
-                .build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-default-apps", "--disable-extensions", "--lang=en-US", "--hide-scrollbars",
-                "--force-device-scale-factor=1", "--window-size=1440,1000",
-                "--user-data-dir=" + profileDir.toAbsolutePath());
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().pageLoadTimeout(TIMEOUT).scriptTimeout(Duration.ofSeconds(10));
+        browser = HeadlessChromium.start();
+        driver = browser.driver();
+        PairHeld.await();
     }
 
     @AfterEach
     void stopBrowser() throws IOException {
-        if (driver != null) {
-            driver.quit();
+        if (browser != null) {
+            browser.close();
+            browser = null;
             driver = null;
-        }
-        if (service != null) {
-            service.stop();
-            service = null;
-        }
-        if (profileDir != null) {
-            try (Stream<Path> files = Files.walk(profileDir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 
@@ -171,7 +115,7 @@ class DashboardBrowserTest {
             assertTrue(title(first).contains(FIRST) && title(first).contains(SECOND), "title names the pair: " + first);
 
             List<Review> reviews = reviews();
-            try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            try (ActivationRecords producer = new ActivationRecords()) {
                 send(producer, reviews.subList(0, WAVE));
                 await("the page to count the first wave", () -> {
                     Map<String, Object> s = snapshot();
@@ -180,12 +124,12 @@ class DashboardBrowserTest {
                 send(producer, reviews.subList(WAVE, 2 * WAVE));
             }
 
-            // Settled: the final count with probes trained, and the page showing the very record /scores serves.
+            // Settled: the final record (FinalScores), and the page showing the very record /scores serves.
             record Settled(JsonNode scores, Map<String, Object> page) {
             }
             Settled settled = await("the page to show the final scores of /scores", () -> {
                 JsonNode before = scores();
-                if (before.get("reviews").asLong() != 2 * WAVE || !probesTrained(before)) {
+                if (!FinalScores.reached(before, 2 * WAVE, LAYERS)) {
                     return null;
                 }
                 Map<String, Object> s = snapshot();
@@ -332,7 +276,9 @@ class DashboardBrowserTest {
             driver.findElement(By.cssSelector("label:has(input[name='heatmap-kind'][value='cka'])")).click();
             assertHeatmap(scores.get("cka"), "plain heatmap");
         } finally {
-            screenshot();
+            if (browser != null) {
+                browser.screenshot(SCREENSHOT, SCREENSHOT_DARK);
+            }
             System.out.printf(Locale.ROOT, "DashboardBrowserTest: page checked in %.1f s; screenshot %s%n",
                     (System.nanoTime() - started) / 1e9, SCREENSHOT.toAbsolutePath());
         }
@@ -354,8 +300,7 @@ class DashboardBrowserTest {
 
     /** Everything the assertions read, in one script run: one consistent rendering. */
     private static Map<String, Object> snapshot() {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> s = (Map<String, Object>) ((JavascriptExecutor) driver).executeScript("""
+        Map<String, Object> s = browser.script("""
                 const pair = (n) => n ? [n.dataset.value, n.innerText.trim()] : null;
                 const numberCell = (td) => {
                   const ci = td.querySelector('.ci');
@@ -533,43 +478,6 @@ class DashboardBrowserTest {
         }
     }
 
-    /** The page's formatting: half-up on the exact binary value (as Number#toFixed), U+2212 for negatives. */
-    static String fixed(double x, int digits) {
-        String s = new BigDecimal(Math.abs(x)).setScale(digits, RoundingMode.HALF_UP).toPlainString();
-        return x < 0 && s.chars().anyMatch(c -> c >= '1' && c <= '9') ? "\u2212" + s : s;
-    }
-
-    static String signed(double x, int digits) {
-        String s = fixed(x, digits);
-        return x > 0 && s.chars().anyMatch(c -> c >= '1' && c <= '9') ? "+" + s : s;
-    }
-
-    /**
-     * The whole page (not only the window) to {@link #SCREENSHOT}, then the same in the dark colour scheme beside
-     * it. Never masks the test's own outcome: a failure here is only logged.
-     */
-    private static void screenshot() {
-        if (driver == null) {
-            return;
-        }
-        try {
-            Number height = (Number) driver.executeScript("return document.documentElement.scrollHeight");
-            driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 1440, "height",
-                    Math.min(4000, height.intValue()), "deviceScaleFactor", 1, "mobile", false));
-            save(SCREENSHOT);
-            driver.executeCdpCommand("Emulation.setEmulatedMedia",
-                    Map.of("features", List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
-            save(SCREENSHOT_DARK);
-        } catch (RuntimeException | IOException e) {
-            System.err.println("DashboardBrowserTest: no screenshot: " + e);
-        }
-    }
-
-    private static void save(Path target) throws IOException {
-        File shot = driver.getScreenshotAs(OutputType.FILE);
-        Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
-    }
-
     // ---- the service ------------------------------------------------------------------------------------------
 
     private static JsonNode scores() {
@@ -580,35 +488,9 @@ class DashboardBrowserTest {
         }
     }
 
-    private static boolean probesTrained(JsonNode scores) {
-        for (String name : List.of(FIRST, SECOND)) {
-            JsonNode accuracies = scores.get("probe").get(name);
-            if (accuracies.size() != LAYERS) {
-                return false;
-            }
-            for (JsonNode a : accuracies) {
-                if (a.isNull()) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
     /** Polls until {@code probe} answers non-null; fails with {@code what} after {@link #TIMEOUT}. */
     private static <T> T await(String what, Supplier<T> probe) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            T result = probe.get();
-            if (result != null) {
-                return result;
-            }
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + TIMEOUT.toSeconds() + " s waiting for " + what + "; page: " + snapshot()
-                        + "; /scores: " + scores());
-            }
-            Thread.sleep(100);
-        }
+        return Polling.until(what, TIMEOUT, probe, () -> "page: " + snapshot() + "; /scores: " + scores());
     }
 
     // ---- activation records -----------------------------------------------------------------------------------
@@ -647,38 +529,11 @@ class DashboardBrowserTest {
         return reviews;
     }
 
-    private static KafkaProducer<byte[], byte[]> producer() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", KafkaBrokerTestResource.broker().bootstrapServers());
-        p.put("acks", "all");
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static void send(KafkaProducer<byte[], byte[]> producer, List<Review> reviews) throws Exception {
-        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+    private static void send(ActivationRecords producer, List<Review> reviews) throws Exception {
         for (Review r : reviews) {
-            sent.add(producer.send(record("activations." + FIRST, r, r.first(), "fp-base")));
-            sent.add(producer.send(record("activations." + SECOND, r, r.second(), "fp-sst2")));
+            producer.send(FIRST, r.id(), r.label(), r.first(), LAYERS, DIM, "fp-base");
+            producer.send(SECOND, r.id(), r.label(), r.second(), LAYERS, DIM, "fp-sst2");
         }
         producer.flush();
-        for (var f : sent) {
-            f.get();
-        }
-    }
-
-    private static ProducerRecord<byte[], byte[]> record(String topic, Review r, float[] values, String model) {
-        ByteBuffer buffer = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        buffer.asFloatBuffer().put(values);
-        RecordHeaders headers = new RecordHeaders();
-        headers.add("layers", ascii(LAYERS));
-        headers.add("dim", ascii(DIM));
-        headers.add("tokens", ascii(24));
-        headers.add("label", ascii(r.label()));
-        headers.add("model", ascii(model));
-        return new ProducerRecord<>(topic, null, r.id().getBytes(StandardCharsets.UTF_8), buffer.array(), headers);
-    }
-
-    private static byte[] ascii(Object value) {
-        return value.toString().getBytes(StandardCharsets.US_ASCII);
     }
 }
