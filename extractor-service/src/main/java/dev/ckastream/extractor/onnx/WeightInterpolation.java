@@ -71,7 +71,7 @@ public final class WeightInterpolation {
     public static WeightInterpolation of(byte[] start, byte[] end) {
         OnnxGraph a = parse(start, "start");
         OnnxGraph b = parse(end, "end");
-        same("opset imports", a.opsets(), b.opsets());
+        same("opset imports", opsets(a), opsets(b));
         same("graph inputs", a.inputs(), b.inputs());
         same("graph outputs", a.outputs(), b.outputs());
         List<Field> graphA = graphFields(start);
@@ -127,6 +127,12 @@ public final class WeightInterpolation {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the " + which + " model is not an ONNX model: " + e.getMessage(), e);
         }
+    }
+
+    private static Map<String, Long> opsets(OnnxGraph graph) {
+        Map<String, Long> named = new LinkedHashMap<>();
+        graph.opsets().forEach((domain, version) -> named.put(domain.isEmpty() ? "ai.onnx" : domain, version));
+        return named;
     }
 
     private static void same(String what, Object inStart, Object inEnd) {

@@ -30,7 +30,7 @@ import dev.ckastream.extractor.onnx.WeightInterpolation;
  * <pre>
  * InterpolatedTrajectory OUTDIR [--steps 0,0.25,0.5,0.75,1] [--start MODEL,TOKENIZER] [--end MODEL,TOKENIZER]
  * </pre>
- * Prints the {@code deploy/run-local --checkpoint NAME=MODEL,TOKENIZER} arguments on stdout, progress on stderr.
+ * Prints the {@code deploy/run-local --checkpoint NAME=MODEL,TOKENIZER ...} command on stdout, progress on stderr.
  */
 public final class InterpolatedTrajectory {
 
@@ -161,12 +161,15 @@ public final class InterpolatedTrajectory {
                 throw new IllegalArgumentException("give the output folder");
             }
             List<Step> written = write(outDir, steps, start, end, System.err);
-            StringBuilder options = new StringBuilder();
+            StringBuilder command = new StringBuilder("deploy/run-local");
             for (Step step : written) {
-                options.append(options.isEmpty() ? "" : " \\\n    ").append("--checkpoint ").append(step.checkpointOption());
+                command.append(" \\\n    --checkpoint ").append(step.checkpointOption());
             }
-            System.err.println("make-trajectory: done; feed the trajectory to the extractor with:");
-            System.out.println(options);
+            System.err.println("make-trajectory: done; run the trajectory (from the repository root) with:");
+            System.out.println(command);
+        } catch (WeightInterpolation.Mismatch e) {
+            System.err.println("make-trajectory: the two models are not checkpoints of one architecture: " + e.getMessage());
+            System.exit(1);
         } catch (IllegalArgumentException | UncheckedIOException e) {
             System.err.println("make-trajectory: " + e.getMessage());
             System.err.println("usage: make-trajectory OUTDIR [--steps 0,0.25,0.5,0.75,1] [--start MODEL.onnx,TOKENIZER.json]"
