@@ -61,6 +61,12 @@ public final class InterpolatedTrajectory {
         return fraction.signum() == 0 ? name : name + "_" + fraction.toPlainString().substring(2);
     }
 
+    /** Where {@link #write} puts step {@code t} in {@code outDir}. */
+    public static Step step(Path outDir, double t) {
+        Path dir = outDir.toAbsolutePath().resolve(name(t));
+        return new Step(name(t), t, dir.resolve("model.onnx"), dir.resolve("tokenizer.json"));
+    }
+
     /** Parses {@code "0,0.25,1"}: each in [0, 1], no two with one name. */
     public static List<Double> parseSteps(String list) {
         List<Double> steps = new ArrayList<>();
@@ -109,16 +115,16 @@ public final class InterpolatedTrajectory {
             Files.createDirectories(outDir);
             List<Step> written = new ArrayList<>();
             for (double t : steps) {
-                String name = name(t);
-                Path dir = Files.createDirectories(outDir.resolve(name)).toAbsolutePath();
+                Step step = step(outDir, t);
+                Files.createDirectories(step.model().getParent());
                 long started = System.nanoTime();
                 byte[] model = line.at(t);
                 double interpolated = seconds(started);
-                Files.write(dir.resolve("model.onnx"), model);
-                Files.write(dir.resolve("tokenizer.json"), t == 1 ? endTokenizer : startTokenizer);
+                Files.write(step.model(), model);
+                Files.write(step.tokenizer(), t == 1 ? endTokenizer : startTokenizer);
                 progress.printf(Locale.ROOT, "make-trajectory: %s (t = %s): interpolated in %.2f s, written in %.2f s%n",
-                        name, t, interpolated, seconds(started) - interpolated);
-                written.add(new Step(name, t, dir.resolve("model.onnx"), dir.resolve("tokenizer.json")));
+                        step.name(), t, interpolated, seconds(started) - interpolated);
+                written.add(step);
             }
             return List.copyOf(written);
         } catch (IOException ex) {
