@@ -231,6 +231,15 @@ public final class TinyModels {
         return out.toByteArray();
     }
 
+    /** {@code model} with the float initializer {@code name} (shape [values.length]) holding {@code values}. */
+    public static byte[] withFloatInitializer(byte[] model, String name, float... values) {
+        return rewriteGraph(model, f -> f.number() == GRAPH_INITIALIZER && f.message().stream()
+                        .anyMatch(t -> t.number() == TENSOR_NAME && t.string().equals(name))
+                        ? new Writer().message(GRAPH_INITIALIZER, floatTensor(name, new long[] {values.length}, values))
+                        : null,
+                new Writer());
+    }
+
     private static void copyAll(Writer to, Writer fields) {
         byte[] bytes = fields.toByteArray();
         for (ProtoWire.Field f : ProtoWire.parse(bytes, 0, bytes.length)) {
