@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Header;
@@ -226,8 +227,18 @@ final class KafkaClients {
             consumer = new KafkaConsumer<>(p);
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {
-                consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                        .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+                // a topic being auto-created at this moment (the extractor's readiness check asks for its outputs)
+                // can report no partition yet: ask again rather than watch nothing
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+                while (infos.isEmpty() && System.nanoTime() < deadline) {
+                    sleep(Duration.ofMillis(100));
+                    infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+                }
+                if (infos.isEmpty()) {
+                    throw new IllegalStateException("topic " + topic + " has no partition after 30 s");
+                }
+                infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
             }
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
@@ -264,6 +275,15 @@ final class KafkaClients {
         @Override
         public void close() {
             consumer.close();
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

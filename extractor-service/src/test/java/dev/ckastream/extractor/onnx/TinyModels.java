@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 import static dev.ckastream.extractor.onnx.OnnxGraph.*;
 
@@ -204,6 +205,48 @@ public final class TinyModels {
         return model.toByteArray();
     }
 
+    /**
+     * {@code model} with each graph field replaced by what {@code rewrite} returns for it (encoded GraphProto
+     * fields, possibly none; null keeps the field as it was) and {@code added} appended; the rest as it was.
+     */
+    public static byte[] rewriteGraph(byte[] model, Function<ProtoWire.Field, Writer> rewrite, Writer added) {
+        Writer out = new Writer();
+        for (ProtoWire.Field f : ProtoWire.parse(model, 0, model.length)) {
+            if (f.number() == MODEL_GRAPH && f.wireType() == ProtoWire.LEN) {
+                Writer graph = new Writer();
+                for (ProtoWire.Field gf : f.message()) {
+                    Writer replacement = rewrite.apply(gf);
+                    if (replacement == null) {
+                        copy(graph, gf);
+                    } else {
+                        copyAll(graph, replacement);
+                    }
+                }
+                copyAll(graph, added);
+                out.message(MODEL_GRAPH, graph);
+            } else {
+                copy(out, f);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** {@code model} with the float initializer {@code name} (shape [values.length]) holding {@code values}. */
+    public static byte[] withFloatInitializer(byte[] model, String name, float... values) {
+        return rewriteGraph(model, f -> f.number() == GRAPH_INITIALIZER && f.message().stream()
+                        .anyMatch(t -> t.number() == TENSOR_NAME && t.string().equals(name))
+                        ? new Writer().message(GRAPH_INITIALIZER, floatTensor(name, new long[] {values.length}, values))
+                        : null,
+                new Writer());
+    }
+
+    private static void copyAll(Writer to, Writer fields) {
+        byte[] bytes = fields.toByteArray();
+        for (ProtoWire.Field f : ProtoWire.parse(bytes, 0, bytes.length)) {
+            copy(to, f);
+        }
+    }
+
     /** Re-encodes one parsed field as it was (varint or length-delimited; ModelProto and GraphProto have no others). */
     private static void copy(Writer to, ProtoWire.Field f) {
         switch (f.wireType()) {
@@ -219,7 +262,7 @@ public final class TinyModels {
     }
 
     /** An encoded int64 TensorProto (raw_data, little-endian); {@code name} may be empty (a Constant's value). */
-    private static Writer int64Tensor(String name, long[] dims, long... values) {
+    public static Writer int64Tensor(String name, long[] dims, long... values) {
         Writer w = new Writer();
         for (long d : dims) {
             w.varint(TENSOR_DIMS, d);
@@ -297,7 +340,7 @@ public final class TinyModels {
     }
 
     /** An encoded float TensorProto (raw_data, little-endian). */
-    private static Writer floatTensor(String name, long[] dims, float[] values) {
+    public static Writer floatTensor(String name, long[] dims, float[] values) {
         Writer w = new Writer();
         for (long d : dims) {
             w.varint(TENSOR_DIMS, d);
