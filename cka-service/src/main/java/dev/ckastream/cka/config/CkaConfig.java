@@ -197,7 +197,10 @@ public interface CkaConfig {
         @WithDefault("1.0")
         double c();
 
-        /** Memory bound for the probes' labelled pooled vectors (float32); beyond it, reservoir sampling. */
+        /**
+         * Memory bound for the probes' labelled pooled vectors (float32), shared equally by the pairs (each keeps
+         * {@code max-bytes / pairs}); beyond it, reservoir sampling.
+         */
         @WithDefault("1073741824")
         long maxBytes();
     }

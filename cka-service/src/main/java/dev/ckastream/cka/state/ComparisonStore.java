@@ -53,9 +53,12 @@ public class ComparisonStore {
 
     ComparisonStore(CkaConfig config, ComparedPairs pairs, long maxHeap) {
         GemmEngine gemm = GemmEngine.best();
+        // One bound for every pair's probe vectors together, shared equally: more pairs keep fewer reviews each
+        // rather than needing a heap that grows with the number of pairs for the same setting.
+        long probeBytesPerPair = config.probe().maxBytes() / pairs.pairs().size();
         List<Comparison.Settings> settings = pairs.pairs().stream().map(p -> new Comparison.Settings(p.first(),
                 p.second(), config.join().maxPending(), config.join().maxAge().toMillis(), config.updateBatch(),
-                config.probe().maxBytes(), config.probe().c(), config.intervals().sample(),
+                probeBytesPerPair, config.probe().c(), config.intervals().sample(),
                 Math.max(config.backlogBatch(), config.updateBatch()))).toList();
         this.snapshots = new SnapshotFiles(Path.of(config.stateDir()).toAbsolutePath(), config.snapshot().keep());
         this.comparisons = new Comparisons(config.snapshot().enabled()

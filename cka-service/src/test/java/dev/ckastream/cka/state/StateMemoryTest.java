@@ -34,11 +34,14 @@ class StateMemoryTest {
         assertEquals(4L * 10_000 * w, m.waitingHalves());
         assertEquals("1,660 MB (co-moments 299, batch buffer 50, probe sample ≤ 1,074, interval sample 23,"
                 + " waiting halves ≤ 215)", m.describe());
-        assertEquals(6_838, StateMemory.mb(4 * m.total() + ComparisonStore.BASE_HEAP), "four pairs: ≈ 6.8 GB");
-        Comparison.Settings smallProbes = new Comparison.Settings("a", "b", 10_000, 600_000, 64, 268_435_456L, 1.0,
+        assertEquals(1_860, StateMemory.mb(m.total() + ComparisonStore.BASE_HEAP), "one pair: ≈ 1.9 GB");
+        // Four pairs share the probe bound: a quarter each.
+        Comparison.Settings quarter = new Comparison.Settings("a", "b", 10_000, 600_000, 64, (1L << 30) / 4, 1.0,
                 256, 512);
-        assertEquals(3_617, StateMemory.mb(4 * StateMemory.of(7, 768, 7, 768, smallProbes).total()
-                + ComparisonStore.BASE_HEAP), "four pairs with a 256 MB probe bound: ≈ 3.6 GB");
+        StateMemory each = StateMemory.of(7, 768, 7, 768, quarter);
+        assertEquals("854 MB (co-moments 299, batch buffer 50, probe sample ≤ 268, interval sample 23,"
+                + " waiting halves ≤ 215)", each.describe());
+        assertEquals(3_617, StateMemory.mb(4 * each.total() + ComparisonStore.BASE_HEAP), "four pairs: ≈ 3.6 GB");
     }
 
     @Test
@@ -47,13 +50,16 @@ class StateMemoryTest {
         ComparedPairs pairs = ComparedPairs.resolve(Optional.of(List.of("base", "s1", "s2", "s3")), "x", "y",
                 "first-vs-each");
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new ComparisonStore(config, pairs, 4_000_000_000L));
-        assertTrue(e.getMessage().contains("3 pair(s) need up to 5,179 MB of the heap's 4,000 MB"), e.getMessage());
-        assertTrue(e.getMessage().contains("base~s2 at 7 × 768 (assumed, cka.memory.layers/dim): 1,660 MB"),
-                e.getMessage());
+                () -> new ComparisonStore(config, pairs, 2_500_000_000L));
+        long third = StateMemory.of(7, 768, 7, 768, new Comparison.Settings("a", "b", 10_000, 600_000, 64,
+                (1L << 30) / 3, 1.0, 256, 512)).total();
+        assertTrue(e.getMessage().contains(String.format("3 pair(s) need up to %,d MB of the heap's 2,500 MB",
+                StateMemory.mb(3 * third + ComparisonStore.BASE_HEAP))), e.getMessage());
+        assertTrue(e.getMessage().contains("base~s2 at 7 × 768 (assumed, cka.memory.layers/dim): "
+                + String.format("%,d MB", StateMemory.mb(third))), e.getMessage());
         assertTrue(e.getMessage().contains("lower cka.probe.max-bytes"), e.getMessage());
         // The same pairs fit a larger heap, and with the check off they start with a warning.
-        assertEquals(3, (int) new ComparisonStore(config, pairs, 6_000_000_000L).read(cs -> cs.all().size()));
+        assertEquals(3, (int) new ComparisonStore(config, pairs, 3_100_000_000L).read(cs -> cs.all().size()));
         CkaConfig warnOnly = CkaSettings.of("cka.snapshot.enabled", "false", "cka.memory.enforce", "false");
         assertEquals(3, (int) new ComparisonStore(warnOnly, pairs, 1_000_000_000L).read(cs -> cs.all().size()));
     }
