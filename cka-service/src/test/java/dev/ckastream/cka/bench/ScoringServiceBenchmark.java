@@ -61,7 +61,8 @@ public final class ScoringServiceBenchmark {
 
     /** One service run's figures. */
     record Run(String what, double reviewsPerSecond, double seconds, double[] latencyMillis, int scoreRecords,
-            Map<String, Double> workSeconds, List<String> memory, List<String> snapshots, String last, String engine) {
+            Map<String, Double> workSeconds, List<String> memory, List<String> snapshots, String last, String engine,
+            String cpu) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -129,8 +130,8 @@ public final class ScoringServiceBenchmark {
                 shares.append(String.format(" %s %.0f%%", part, 100 * sec / r.seconds));
             }
             System.out.printf("  %-45s %6.0f reviews/s = %.2f of the BLAS limit | latency median %.0f ms, p95 %.0f ms,"
-                    + " max %.0f ms | time in%s%n", r.what + ":", r.reviewsPerSecond, r.reviewsPerSecond / best,
-                    r.latencyMillis[0], r.latencyMillis[1], r.latencyMillis[2], shares);
+                    + " max %.0f ms | time in%s | CPU: %s%n", r.what + ":", r.reviewsPerSecond, r.reviewsPerSecond / best,
+                    r.latencyMillis[0], r.latencyMillis[1], r.latencyMillis[2], shares, r.cpu);
         }
     }
 
@@ -169,6 +170,7 @@ public final class ScoringServiceBenchmark {
             sampler.start();
 
             long start = System.nanoTime();
+            long[] cpuAtStart = cpuNanos(cka);
             if (replay) {
                 Arrays.fill(sentNanos, start);
             } else {
@@ -182,6 +184,11 @@ public final class ScoringServiceBenchmark {
                 Thread.sleep(50);
             }
             long end = scoreRecords.stream().filter(r -> r[1] >= total).mapToLong(r -> r[0]).min().orElseThrow();
+            long[] cpuAtEnd = cpuNanos(cka);
+            double wall = (System.nanoTime() - start) / 1e9;
+            String cpu = String.format("service %.2f cores, this JVM (broker, producer, score watcher) %.2f cores,"
+                    + " of %d", (cpuAtEnd[0] - cpuAtStart[0]) / 1e9 / wall, (cpuAtEnd[1] - cpuAtStart[1]) / 1e9 / wall,
+                    Runtime.getRuntime().availableProcessors());
             String metrics = cka.get("/q/metrics");
             Map<String, Double> workSeconds = workSeconds(metrics);
             double folds = metrics.lines().filter(l -> l.startsWith("ckastream_cka_folds_total"))
@@ -208,6 +215,7 @@ public final class ScoringServiceBenchmark {
                     latency[reviews - 1] / 1e6};
             System.out.printf("produced %d pairs in %.2f s; last one scored after %.2f s%n", reviews, (sent - start) / 1e9, seconds);
             System.out.printf("throughput: %.0f reviews/s end to end (GEMM engine: %s)%n", reviews / seconds, engine);
+            System.out.printf("CPU over the run: %s%n", cpu);
             System.out.printf("latency pair sent -> first cka.scores record including it: median %.0f ms, p95 %.0f ms, max %.0f ms (%d score records)%n",
                     latencyMillis[0], latencyMillis[1], latencyMillis[2], records.size());
             System.out.print("service time in:");
@@ -231,8 +239,19 @@ public final class ScoringServiceBenchmark {
                 throw new IllegalStateException("the service did not count every pair exactly once: " + lastLine);
             }
             return new Run(what, reviews / seconds, seconds, latencyMillis, records.size(), workSeconds, memory,
-                    snapshots, lastLine, engine);
+                    snapshots, lastLine, engine, cpu);
         }
+    }
+
+    /**
+     * CPU time so far of the service's process and of this JVM (the embedded broker, the producer and the score
+     * watcher): on a small machine they compete for the cores the bare BLAS limit has to itself.
+     */
+    private static long[] cpuNanos(ServiceProcess cka) {
+        long service = ProcessHandle.of(cka.pid()).flatMap(h -> h.info().totalCpuDuration())
+                .map(Duration::toNanos).orElse(0L);
+        long self = ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+        return new long[] { service, self };
     }
 
     /** Seconds per part from the service's {@code ckastream_cka_work_seconds_sum{part="..."}} lines. */
