@@ -55,9 +55,9 @@ class PairsAcrossRestartsIT {
             env.remove("CKA_PAIRS"); // the default: pretrained against each later checkpoint
             ServiceProcess two = ServiceProcess.startCka(env, work.resolve("cka-2.log"));
             two.awaitReady(Duration.ofSeconds(90));
-            Map<String, JsonNode> caughtUp = awaitPairs(two, HALF, Duration.ofSeconds(120));
+            Map<String, JsonNode> caughtUp = two.awaitPairs(HALF, Duration.ofSeconds(120));
             Thread.sleep(1000); // anything counted twice would show up now
-            caughtUp = awaitPairs(two, HALF, Duration.ofSeconds(10));
+            caughtUp = two.awaitPairs(HALF, Duration.ofSeconds(10));
             assertEquals(HALF, caughtUp.get(FIRST_PAIR).get("reviews").asLong());
             assertEquals(0, caughtUp.get(FIRST_PAIR).get("deadLetters").asLong(),
                     "the restored pair skips the base records re-read for the added one");
@@ -72,9 +72,9 @@ class PairsAcrossRestartsIT {
             ServiceProcess three = ServiceProcess.startCka(env, work.resolve("cka-3.log"));
             three.awaitReady(Duration.ofSeconds(90));
             producer.join();
-            awaitPairs(three, 2 * HALF, Duration.ofSeconds(120));
+            three.awaitPairs(2 * HALF, Duration.ofSeconds(120));
             Thread.sleep(1000);
-            Map<String, JsonNode> last = awaitPairs(three, 2 * HALF, Duration.ofSeconds(10));
+            Map<String, JsonNode> last = three.awaitPairs(2 * HALF, Duration.ofSeconds(10));
             three.stop();
             assertTrue(three.logText().contains("restored " + FIRST_PAIR) && three.logText().contains("restored "
                     + ADDED_PAIR), three.tail());
@@ -88,25 +88,6 @@ class PairsAcrossRestartsIT {
         }
     }
 
-    /** Every pair's latest record once each has counted exactly {@code reviews}; fails with the log otherwise. */
-    private static Map<String, JsonNode> awaitPairs(ServiceProcess cka, long reviews, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = null;
-        while (System.nanoTime() < deadline) {
-            if (cka.status("/scores/pairs") == 200) {
-                last = cka.get("/scores/pairs");
-                Map<String, JsonNode> byPair = new HashMap<>();
-                for (JsonNode p : JSON.readTree(last).get("pairs")) {
-                    byPair.put(p.get("pair").get(0).asText() + "~" + p.get("pair").get(1).asText(), p);
-                }
-                if (byPair.size() == 2 && byPair.values().stream().allMatch(p -> p.get("reviews").asLong() == reviews)) {
-                    return byPair;
-                }
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("pairs did not reach " + reviews + " reviews: " + last + "\n" + cka.tail());
-    }
 
     private static void awaitAtLeast(ServiceProcess cka, long reviews, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();

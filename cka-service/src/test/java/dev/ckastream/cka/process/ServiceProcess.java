@@ -206,6 +206,31 @@ public final class ServiceProcess implements AutoCloseable {
         throw new AssertionError("reviews stuck at " + reviews + " after " + timeout + ":\n" + tail());
     }
 
+    /**
+     * cka-service with several pairs: polls {@code GET /scores/pairs} until every pair has counted exactly
+     * {@code reviews}; returns each pair's record by its key ({@code first~second}). Fails with the last answer and
+     * the log tail otherwise.
+     */
+    public java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> awaitPairs(long reviews, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = null;
+        while (System.nanoTime() < deadline) {
+            if (status("/scores/pairs") == 200) {
+                last = get("/scores/pairs");
+                java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byPair = new java.util.LinkedHashMap<>();
+                for (com.fasterxml.jackson.databind.JsonNode p : JSON.readTree(last).get("pairs")) {
+                    byPair.put(p.get("pair").get(0).asText() + "~" + p.get("pair").get(1).asText(), p);
+                }
+                if (byPair.values().stream().allMatch(p -> p.get("reviews").asLong() == reviews)) {
+                    return byPair;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("not every pair reached " + reviews + " reviews: " + last + "\n" + tail());
+    }
+
     public com.fasterxml.jackson.databind.JsonNode scores() throws IOException {
         return JSON.readTree(get("/scores"));
     }

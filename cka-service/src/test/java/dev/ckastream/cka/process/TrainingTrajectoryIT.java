@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.ckastream.cka.math.OfflineCka;
@@ -43,7 +42,6 @@ import dev.ckastream.deploy.broker.EmbeddedKafkaBroker;
 class TrainingTrajectoryIT {
 
     private static final List<String> CHECKPOINTS = List.of("t000", "t050", "t100");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path work;
@@ -70,7 +68,7 @@ class TrainingTrajectoryIT {
                 cka.awaitReady(Duration.ofSeconds(90));
                 extractor.awaitReady(Duration.ofSeconds(180));
                 produce(broker, reviews);
-                Map<String, JsonNode> scores = awaitPairs(cka, n, Duration.ofSeconds(300));
+                Map<String, JsonNode> scores = cka.awaitPairs(n, Duration.ofSeconds(300));
 
                 Map<String, Map<String, ActivationRecord>> topics = new LinkedHashMap<>();
                 for (String checkpoint : CHECKPOINTS) {
@@ -135,24 +133,6 @@ class TrainingTrajectoryIT {
         }
     }
 
-    private static Map<String, JsonNode> awaitPairs(ServiceProcess cka, long reviews, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = null;
-        while (System.nanoTime() < deadline) {
-            if (cka.status("/scores/pairs") == 200) {
-                last = cka.get("/scores/pairs");
-                Map<String, JsonNode> byPair = new LinkedHashMap<>();
-                for (JsonNode p : JSON.readTree(last).get("pairs")) {
-                    byPair.put(p.get("pair").get(0).asText() + "~" + p.get("pair").get(1).asText(), p);
-                }
-                if (byPair.values().stream().allMatch(p -> p.get("reviews").asLong() == reviews)) {
-                    return byPair;
-                }
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("not every pair reached " + reviews + " reviews: " + last + "\n" + cka.tail());
-    }
 
     /** Every record of an activation topic, by review id (the extractor publishes each review once here). */
     private static Map<String, ActivationRecord> readAll(EmbeddedKafkaBroker broker, String topic, int expected)
