@@ -105,8 +105,8 @@ public class ActivationListener {
         int counted = store.write(cs -> {
             locked[0] = System.nanoTime();
             int completed = 0;
-            folds[0] = folds(cs);
-            folds[1] = foldNanos(cs);
+            folds[0] = cs.folds();
+            folds[1] = cs.foldNanos();
             cs.all().forEach(c -> c.beginBacklog(batch.getRecords().size()));
             try {
                 for (KafkaRecord<byte[], byte[]> record : batch) {
@@ -114,8 +114,8 @@ public class ActivationListener {
                 }
             } finally {
                 cs.all().forEach(Comparison::endBacklog);
-                folds[0] = folds(cs) - folds[0];
-                folds[1] = foldNanos(cs) - folds[1];
+                folds[0] = cs.folds() - folds[0];
+                folds[1] = cs.foldNanos() - folds[1];
             }
             return completed;
         });
@@ -151,14 +151,6 @@ public class ActivationListener {
             return batch.nack(e);
         }
         return batch.ack();
-    }
-
-    private static long folds(Comparisons cs) {
-        return cs.all().stream().mapToLong(Comparison::folds).sum();
-    }
-
-    private static long foldNanos(Comparisons cs) {
-        return cs.all().stream().mapToLong(Comparison::foldNanos).sum();
     }
 
     /**

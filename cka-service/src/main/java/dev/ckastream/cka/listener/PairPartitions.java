@@ -143,11 +143,6 @@ public class PairPartitions {
         update(consumer, remaining);
     }
 
-    /** Whether this instance holds every partition of every pair's topics. */
-    public boolean holdsAll() {
-        return hold.all();
-    }
-
     /** Whether this instance holds every partition of {@code pair}'s two topics, and so may publish its scores. */
     public boolean holds(CheckpointPair pair) {
         return hold.of(pair.topics()).all();
@@ -160,11 +155,6 @@ public class PairPartitions {
 
     public Hold hold() {
         return hold;
-    }
-
-    /** Why this instance does not publish every pair's scores now, or null when it does. */
-    public String reason() {
-        return hold.reason();
     }
 
     /** One item (the reason) each time this instance stops holding every partition. */

@@ -195,11 +195,6 @@ public class ScoreBoard {
         return store.read(cs -> cs.of(b.pair).reviews()) - b.reviewsAtLastEmit;
     }
 
-    /** The latest record of the first (or only) pair. */
-    public ScoreReport latest() {
-        return boards.values().iterator().next().latest;
-    }
-
     /** The latest record of {@code pair}. */
     public ScoreReport latest(CheckpointPair pair) {
         return boards.get(pair).latest;

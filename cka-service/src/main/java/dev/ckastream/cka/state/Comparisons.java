@@ -23,6 +23,8 @@ public final class Comparisons {
     }
 
     private final Map<CheckpointPair, Comparison> byPair = new LinkedHashMap<>();
+    /** {@link #byPair}'s values, fixed at construction: read for every record, so never copied. */
+    private final List<Comparison> all;
     private final Map<String, List<Reader>> byTopic = new LinkedHashMap<>();
 
     public Comparisons(List<Comparison> comparisons) {
@@ -37,11 +39,12 @@ public final class Comparisons {
         if (byPair.isEmpty()) {
             throw new IllegalArgumentException("no pair to compare");
         }
+        this.all = List.copyOf(byPair.values());
     }
 
     /** Every comparison, in configured order. */
     public List<Comparison> all() {
-        return List.copyOf(byPair.values());
+        return all;
     }
 
     public Comparison of(CheckpointPair pair) {
@@ -80,26 +83,36 @@ public final class Comparisons {
 
     /** Reviews counted, summed over the pairs. */
     public long reviews() {
-        return byPair.values().stream().mapToLong(Comparison::reviews).sum();
+        return all.stream().mapToLong(Comparison::reviews).sum();
     }
 
     /** Labelled reviews counted, summed over the pairs. */
     public long labeled() {
-        return byPair.values().stream().mapToLong(Comparison::labeled).sum();
+        return all.stream().mapToLong(Comparison::labeled).sum();
     }
 
     /** Halves waiting for their other half, summed over the pairs. */
     public long pending() {
-        return byPair.values().stream().mapToLong(Comparison::pending).sum();
+        return all.stream().mapToLong(Comparison::pending).sum();
     }
 
     /** Dead letters counted, summed over the pairs. */
     public long deadLetters() {
-        return byPair.values().stream().mapToLong(Comparison::deadLetters).sum();
+        return all.stream().mapToLong(Comparison::deadLetters).sum();
+    }
+
+    /** Co-moment folds so far in this process, summed over the pairs (for the service's meters). */
+    public long folds() {
+        return all.stream().mapToLong(Comparison::folds).sum();
+    }
+
+    /** Time spent in those folds, in nanoseconds. */
+    public long foldNanos() {
+        return all.stream().mapToLong(Comparison::foldNanos).sum();
     }
 
     /** Every pair's state, in configured order; taken under the store's lock (see {@link Comparison#state()}). */
     public List<Comparison.State> states() {
-        return byPair.values().stream().map(Comparison::state).toList();
+        return all.stream().map(Comparison::state).toList();
     }
 }
