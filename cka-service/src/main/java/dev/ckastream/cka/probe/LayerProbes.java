@@ -98,6 +98,14 @@ public final class LayerProbes {
 
     /** Refits all probes on a snapshot of the current sample (warm-started) and evaluates them. */
     public ProbeReport retrain() {
+        return retrain(ProbePacing.NONE);
+    }
+
+    /**
+     * {@link #retrain()} with {@code pacing} told after every step of every fit and after every layer: the
+     * report and the solutions are the same, only the time they take may differ.
+     */
+    public ProbeReport retrain(ProbePacing pacing) {
         synchronized (retrainLock) {
             long t0 = System.nanoTime();
             ProbeTrainingSet.Snapshot snap = set.snapshot();
@@ -127,7 +135,7 @@ public final class LayerProbes {
                         continue;
                     }
                     LogisticProbe.Solution s = LogisticProbe.fit(trainRows, l * dim, tr.n(), dim, tr.labels(), c,
-                            warm[l]);
+                            warm[l], LogisticProbe.DEFAULT_TOLERANCE, LogisticProbe.DEFAULT_MAX_NEWTON_ITERATIONS, pacing);
                     fitted[l] = s;
                     Double acc = null;
                     if (evaluate) {
@@ -141,6 +149,7 @@ public final class LayerProbes {
                     }
                     perLayer.add(new ProbeReport.LayerResult(side, l, acc, tr.n(), te.n(), s.iterations(),
                             s.gradientNorm(), s.converged()));
+                    pacing.stepDone();
                 }
                 next.put(side, fitted);
                 results.put(side, List.copyOf(perLayer));

@@ -114,6 +114,15 @@ public final class LogisticProbe {
      */
     public static Solution fit(float[][] rows, int offset, int n, int dim, int[] labels, double c,
             Solution warmStart, double tol, int maxNewtonIterations) {
+        return fit(rows, offset, n, dim, labels, c, warmStart, tol, maxNewtonIterations, ProbePacing.NONE);
+    }
+
+    /**
+     * {@link #fit(float[][], int, int, int, int[], double, Solution, double, int)} with {@code pacing} told after
+     * every Hessian-vector product and Newton step (the result does not depend on it).
+     */
+    public static Solution fit(float[][] rows, int offset, int n, int dim, int[] labels, double c,
+            Solution warmStart, double tol, int maxNewtonIterations, ProbePacing pacing) {
         if (n <= 0 || dim <= 0) {
             throw new IllegalArgumentException("n and dim must be positive: n=" + n + ", dim=" + dim);
         }
@@ -123,7 +132,7 @@ public final class LogisticProbe {
         if (rows.length < n || labels.length < n) {
             throw new IllegalArgumentException("fewer rows/labels than n=" + n);
         }
-        Problem p = new Problem(rows, offset, n, dim, labels, c);
+        Problem p = new Problem(rows, offset, n, dim, labels, c, java.util.Objects.requireNonNull(pacing, "pacing"));
         return p.solve(warmStart, tol, maxNewtonIterations);
     }
 
@@ -197,9 +206,11 @@ public final class LogisticProbe {
         // scratch
         final double[] u; // v_w / scale
         final double[] acc; // Σ q_i x_i
+        final ProbePacing pacing;
         int hvCount;
 
-        Problem(float[][] rows, int off, int n, int d, int[] labels, double c) {
+        Problem(float[][] rows, int off, int n, int d, int[] labels, double c, ProbePacing pacing) {
+            this.pacing = pacing;
             this.rows = rows;
             this.off = off;
             this.n = n;
@@ -260,6 +271,7 @@ public final class LogisticProbe {
 
         /** out = H v = (v_w, 0) + C Zᵀ D Z v, one fused pass over the rows. */
         void hessVec(double[] dd, double[] v, double[] out) {
+            pacing.stepDone();
             hvCount++;
             double shift = v[d];
             for (int j = 0; j < d; j++) {
@@ -363,6 +375,7 @@ public final class LogisticProbe {
             int it = 0;
             boolean converged = gn <= target;
             while (!converged && it < maxIter) {
+                pacing.stepDone();
                 it++;
                 // Jacobi preconditioner: diag(H)_j = 1 + C Σ D_i z_ij², diag(H)_b = C Σ D_i.
                 diagHessian(dd, precond);

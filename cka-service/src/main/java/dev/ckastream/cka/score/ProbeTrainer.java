@@ -28,9 +28,10 @@ import io.quarkus.scheduler.Scheduled;
 /**
  * Retrains the probes (warm start) on a background thread of its own: after every {@code cka.probe.every}
  * new labelled reviews, but no more than {@code cka.probe.max-share} of one core while the stream is busy
- * ({@code cka.backlog.probe-share} while the service is behind, see {@link StreamPace})
- * (after a retrain that took t, the next waits until t × (1/share − 1) has passed: on a small machine a
- * back-to-back retrain would take the core the co-moment update needs), and when the stream has been idle
+ * ({@code cka.backlog.probe-share} while the service is behind, see {@link StreamPace}): a retrain pauses after
+ * every 20 ms of work for as long as its share asks ({@link RetrainDutyCycle}; on a small machine a retrain of
+ * many seconds would otherwise take the core the co-moment update needs for all that time), and the next
+ * starts once the work since its last pause is made up for; and when the stream has been idle
  * for {@code cka.probe.idle-after} with labelled reviews not yet trained on, without waiting. One retrain at
  * a time; the stream never waits for it.
  */
@@ -43,6 +44,7 @@ public class ProbeTrainer {
     private final ScoreBoard board;
     private final int every;
     private final long idleNanos;
+    private final long idleMillis;
     private final StreamPace pace;
     private final CkaMetrics metrics;
     /** How long the last retrain took and when it ended, for the pacing while the stream is busy. */
@@ -68,6 +70,7 @@ public class ProbeTrainer {
         this.pace = pace;
         this.every = config.probe().every();
         this.idleNanos = config.probe().idleAfter().toNanos();
+        this.idleMillis = config.probe().idleAfter().toMillis();
     }
 
     /** Called by the listener after each batch. */
@@ -132,13 +135,13 @@ public class ProbeTrainer {
         }
         worker.execute(() -> {
             try {
-                long started = System.nanoTime();
+                RetrainDutyCycle cycle = new RetrainDutyCycle(() -> pace.retrainShare(idleMillis));
                 for (Due d : due) {
-                    retrain(d.pair(), d.probes(), d.labeled());
+                    retrain(d.pair(), d.probes(), d.labeled(), cycle);
                 }
-                long ended = System.nanoTime();
-                nanosOfLastTrain = ended - started;
-                nanosAtLastTrainEnd = ended;
+                // The pauses kept the retrain within its share; the gap before the next makes up for the rest.
+                nanosOfLastTrain = cycle.unpacedNanos();
+                nanosAtLastTrainEnd = System.nanoTime();
                 if (publish) {
                     board.publishIfChanged();
                 }
@@ -148,14 +151,17 @@ public class ProbeTrainer {
         });
     }
 
-    private void retrain(CheckpointPair pair, LayerProbes probes, long labeled) {
+    private void retrain(CheckpointPair pair, LayerProbes probes, long labeled, RetrainDutyCycle cycle) {
         try {
             long started = System.nanoTime();
-            ProbeReport report = probes.retrain();
-            metrics.spent(Work.PROBES, System.nanoTime() - started);
+            long worked = cycle.workedNanos();
+            long paused = cycle.pausedNanos();
+            ProbeReport report = probes.retrain(cycle);
+            metrics.spent(Work.PROBES, cycle.workedNanos() - worked);
             labeledAtLastTrain.put(pair, labeled);
-            LOG.debugf("%s: probes retrained on %d train / %d test reviews in %d ms", pair, report.trainCount(),
-                    report.testCount(), (System.nanoTime() - started) / 1_000_000);
+            LOG.debugf("%s: probes retrained on %d train / %d test reviews in %d ms (%d ms of it paused for the stream)",
+                    pair, report.trainCount(), report.testCount(), (System.nanoTime() - started) / 1_000_000,
+                    (cycle.pausedNanos() - paused) / 1_000_000);
             String notConverged = unconverged.computeIfAbsent(pair, p -> new UnconvergedProbes())
                     .newlyUnconverged(report, probes.c());
             if (notConverged != null) {

@@ -103,6 +103,22 @@ public class StreamPace {
         return Math.min(Math.max(gap, emitIntervalNanos), maxGapNanos);
     }
 
+    /** Whether reviews are streaming: a batch is being applied, or the last one was applied less than {@code withinMillis} ago. */
+    public boolean streaming(long withinMillis) {
+        return applying || System.currentTimeMillis() - lastBatchDoneMillis < withinMillis;
+    }
+
+    /**
+     * The share of one core a probe retrain may take now: {@code cka.probe.max-share} while reviews stream
+     * ({@code cka.backlog.probe-share} while behind), 1 (full speed) once no batch has come for {@code idleMillis}.
+     */
+    public double retrainShare(long idleMillis) {
+        if (!streaming(idleMillis)) {
+            return 1;
+        }
+        return behind() ? backlogProbeShare : probeShare;
+    }
+
     /** How long after a retrain that took {@code lastTrainNanos} the next may start while labelled reviews stream. */
     public long retrainGapNanos(long lastTrainNanos) {
         return (long) (lastTrainNanos * (1 / (behind() ? backlogProbeShare : probeShare) - 1));

@@ -205,6 +205,36 @@ class LayerProbesTest {
     }
 
     @Test
+    void aPacedRetrainGivesExactlyTheUnpacedResult() {
+        List<Review> all = reviews(5, 500, "paced-");
+        LayerProbes unpaced = probes();
+        LayerProbes paced = probes();
+        for (Review r : all) {
+            unpaced.add(r.id, r.label, r.a, r.b);
+            paced.add(r.id, r.label, r.a, r.b);
+        }
+        ProbeReport expected = unpaced.retrain();
+        int[] steps = {0};
+        ProbeReport got = paced.retrain(() -> {
+            steps[0]++;
+            Thread.yield();
+        });
+        // At least one step per Newton iteration and one per layer.
+        int layers = LA + LB;
+        int iterations = 0;
+        for (Side side : Side.values()) {
+            for (int l = 0; l < (side == Side.FIRST ? LA : LB); l++) {
+                iterations += got.layer(side, l).iterations();
+                assertEquals(unpaced.solution(side, l), paced.solution(side, l), side + " layer " + l);
+                assertEquals(expected.layer(side, l), got.layer(side, l));
+            }
+        }
+        assertTrue(iterations > 0);
+        assertTrue(steps[0] >= layers + iterations, steps[0] + " steps");
+        assertEquals(expected.paired(), got.paired());
+    }
+
+    @Test
     void addingWhileRetrainingIsSafe() throws Exception {
         List<Review> all = reviews(4, 4000, "conc-");
         long per = ProbeTrainingSet.bytesPerReview(LA, DA, LB, DB);

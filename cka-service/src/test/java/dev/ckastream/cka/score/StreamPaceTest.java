@@ -42,6 +42,21 @@ class StreamPaceTest {
     }
 
     @Test
+    void aRetrainTakesItsShareWhileReviewsStreamAndFullSpeedOnceIdle() {
+        StreamPace pace = pace();
+        assertEquals(1.0, pace.retrainShare(2_000), "no batch yet: idle");
+        long now = System.currentTimeMillis();
+        pace.polled(now, now);
+        assertEquals(0.25, pace.retrainShare(2_000), "a batch is being applied");
+        pace.applied(now);
+        assertEquals(0.25, pace.retrainShare(2_000), "the last batch was applied just now");
+        pace.polled(now - 5_000, now);
+        assertEquals(0.1, pace.retrainShare(2_000), "behind: the backlog share");
+        pace.applied(now - 3_000);
+        assertEquals(1.0, pace.retrainShare(2_000), "no batch for longer than the idle time");
+    }
+
+    @Test
     void caughtUpEmissionsTakeTheirShareButComeAtLeastEveryInterval() {
         StreamPace pace = pace();
         assertEquals(300 * MS, pace.emissionGapNanos(100 * MS), "t × (1/0.25 − 1)");
