@@ -592,6 +592,38 @@ public final class CrossLayerCoMoments {
             long folded, boolean shiftFixed, double[] shift, double[] sum, double[] squaredNorms,
             double[] squaredNormProducts, double[] normWeightedSums, double[][] cross, double[][] selfFirst,
             double[][] selfSecond, int pending, double[] pendingRows) {
+
+        /**
+         * The same values in arrays of its own (the buffered rows cut to the {@code pending} ones): later
+         * updates of the live instance do not reach it. As large as the accumulators.
+         */
+        public State copy() {
+            int dim = shift.length;
+            return new State(firstLayers, firstDim, secondLayers, secondDim, batchCapacity, folded, shiftFixed,
+                    shift.clone(), sum.clone(), squaredNorms.clone(), squaredNormProducts.clone(),
+                    normWeightedSums.clone(), deepCopy(cross), deepCopy(selfFirst), deepCopy(selfSecond), pending,
+                    Arrays.copyOf(pendingRows, pending * dim));
+        }
+
+        /** Bytes of the accumulator arrays a {@link #copy()} allocates. */
+        public long copyBytes() {
+            long doubles = 2L * shift.length + squaredNorms.length + squaredNormProducts.length
+                    + normWeightedSums.length + (long) pending * shift.length;
+            for (double[][] blocks : new double[][][] {cross, selfFirst, selfSecond}) {
+                for (double[] block : blocks) {
+                    doubles += block.length;
+                }
+            }
+            return doubles * Double.BYTES;
+        }
+
+        private static double[][] deepCopy(double[][] blocks) {
+            double[][] out = new double[blocks.length][];
+            for (int i = 0; i < blocks.length; i++) {
+                out[i] = blocks[i].clone();
+            }
+            return out;
+        }
     }
 
     /**

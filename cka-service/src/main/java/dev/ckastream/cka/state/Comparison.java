@@ -73,6 +73,17 @@ public final class Comparison {
     public record State(String first, String second, Map<Side, StreamSignature> signatures, long labeled,
             long deadLetters, Map<String, Long> appliedOffsets, long[] countedHashes, List<Waiting> waiting,
             CrossLayerCoMoments.State coMoments, LayerProbes.State probes, RetainedReviews.State retained) {
+
+        /** The same state with the co-moments {@link CrossLayerCoMoments.State#copy() copied}: nothing live left. */
+        public State detached() {
+            return coMoments == null ? this : new State(first, second, signatures, labeled, deadLetters,
+                    appliedOffsets, countedHashes, waiting, coMoments.copy(), probes, retained);
+        }
+
+        /** What {@link #detached()} allocates, in bytes. */
+        public long detachBytes() {
+            return coMoments == null ? 0 : coMoments.copyBytes();
+        }
     }
 
     /** What restoring a state under the current settings changed, for the log; empty when nothing. */

@@ -562,6 +562,42 @@ class CrossLayerCoMomentsTest {
         assertTrue(e.getMessage().contains("checksum"), e.getMessage());
     }
 
+    @Test
+    void aCopiedStateIsTheSameStateAndLaterUpdatesDoNotReachIt() throws IOException {
+        int la = 2, da = 6, lb = 3, db = 5, cap = 8;
+        List<Review> reviews = data(new Random(29), 40, la, da, lb, db, 1.0);
+        CrossLayerCoMoments c = new CrossLayerCoMoments(la, da, lb, db, GEMM, cap);
+        for (int r = 0; r < 21; r++) { // 2 flushed batches + 5 pending
+            c.add(reviews.get(r).a(), reviews.get(r).b());
+        }
+        byte[] before = write(c);
+        CrossLayerCoMoments.State copy = c.state().copy();
+        assertEquals(CoMomentsCodec.size(copy), before.length);
+        long accumulators = (2L * (la * da + lb * db) + (la + lb) + (la + lb) * (la + lb) + (la * da + lb * db) * (la + lb)
+                + (long) la * da * lb * db + la * da * da + lb * db * db + 5L * (la * da + lb * db)) * Double.BYTES;
+        assertEquals(accumulators, copy.copyBytes());
+        for (int r = 21; r < reviews.size(); r++) { // folds into the live arrays, and refills the buffer
+            c.add(reviews.get(r).a(), reviews.get(r).b());
+        }
+        c.flush();
+        assertArrayEquals(before, write(copy), "the copy still holds the state it was taken from");
+        assertTrue(!java.util.Arrays.equals(before, write(c)));
+        CrossLayerCoMoments fromCopy = CrossLayerCoMoments.of(copy, GEMM);
+        for (int r = 21; r < reviews.size(); r++) {
+            fromCopy.add(reviews.get(r).a(), reviews.get(r).b());
+        }
+        fromCopy.flush();
+        assertArrayEquals(write(c), write(fromCopy), "and continues exactly as the live state did");
+    }
+
+    static byte[] write(CrossLayerCoMoments.State s) throws IOException {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bos)) {
+            CoMomentsCodec.write(out, s);
+        }
+        return bos.toByteArray();
+    }
+
     static byte[] write(CrossLayerCoMoments c) throws IOException {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bos)) {

@@ -60,6 +60,39 @@ class ComparisonStoreRestoreTest {
                 .toList()));
     }
 
+    @Test
+    void aSnapshotThatCopiesTheCoMomentsWritesTheSameFileAsOneThatHoldsTheState() throws Exception {
+        byte[][] files = new byte[2][];
+        for (int mode = 0; mode < 2; mode++) {
+            Path stateDir = dir.resolve(mode == 0 ? "copied" : "held");
+            boolean copy = mode == 0;
+            ComparisonStore store = new ComparisonStore(CkaSettings.of("cka.state-dir", stateDir.toString()),
+                    pairs("a~b,a~c"), 1L << 40, bytes -> copy);
+            Random random = new Random(3);
+            store.write(cs -> {
+                for (Comparison c : cs.all()) {
+                    for (int r = 0; r < 70; r++) { // a fold of 64 and 6 buffered
+                        c.offer(half("r" + r, Side.FIRST, random), 0);
+                        c.offer(half("r" + r, Side.SECOND, random), 0);
+                    }
+                }
+                return null;
+            });
+            var written = store.snapshot();
+            files[mode] = java.nio.file.Files.readAllBytes(written.file());
+            // The live state goes on after the snapshot; the file keeps what was captured.
+            store.write(cs -> {
+                Comparison c = cs.all().get(0);
+                c.offer(half("late", Side.FIRST, random), 0);
+                return c.offer(half("late", Side.SECOND, random), 0);
+            });
+            ComparisonStore restored = new ComparisonStore(CkaSettings.of("cka.state-dir", stateDir.toString()),
+                    pairs("a~b,a~c"), 1L << 40);
+            assertEquals(List.of(70L, 70L), restored.read(cs -> cs.all().stream().map(Comparison::reviews).toList()));
+        }
+        assertTrue(java.util.Arrays.equals(files[0], files[1]), "the same bytes either way");
+    }
+
     private static PooledHalf half(String id, Side side, Random random) {
         float[] v = new float[2 * 3];
         for (int i = 0; i < v.length; i++) {
