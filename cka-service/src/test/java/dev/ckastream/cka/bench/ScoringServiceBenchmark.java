@@ -62,11 +62,11 @@ public final class ScoringServiceBenchmark {
     /** One service run's figures. */
     record Run(String what, double reviewsPerSecond, double seconds, double[] latencyMillis, int scoreRecords,
             Map<String, Double> workSeconds, List<String> memory, List<String> snapshots, String last, String engine,
-            String cpu) {
+            String cpu, double coldReviewsPerSecond) {
     }
 
     public static void main(String[] args) throws Exception {
-        int reviews = 6000, layers = 7, dim = 768;
+        int reviews = 6000, layers = 7, dim = 768, warmup = 0;
         String rate = null;
         boolean replay = false;
         boolean ratesOnly = false;
@@ -74,6 +74,7 @@ public final class ScoringServiceBenchmark {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--reviews" -> reviews = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--layers" -> layers = Integer.parseInt(args[++i]);
                 case "--dim" -> dim = Integer.parseInt(args[++i]);
                 case "--rate" -> rate = args[++i];
@@ -90,17 +91,17 @@ public final class ScoringServiceBenchmark {
         }
         Run labelled = null;
         if (!ratesOnly) {
-            labelled = serve("labelled, as fast as possible", reviews, layers, dim, 0, true, serviceEnv);
+            labelled = serve("labelled, as fast as possible", reviews, warmup, layers, dim, 0, true, serviceEnv);
             runs.add(labelled);
-            runs.add(serve("unlabelled, as fast as possible", reviews, layers, dim, 0, false, serviceEnv));
+            runs.add(serve("unlabelled, as fast as possible", reviews, warmup, layers, dim, 0, false, serviceEnv));
         }
         if (replay) {
-            runs.add(serve("labelled, replayed (topics full at start)", reviews, layers, dim, -1, true, serviceEnv));
+            runs.add(serve("labelled, replayed (topics full at start)", reviews, 0, layers, dim, -1, true, serviceEnv));
         }
         for (String each : rate == null ? new String[0] : rate.split(",")) {
             double pairsPerSecond = each.equals("half") ? labelled.reviewsPerSecond / 2 : Double.parseDouble(each);
             runs.add(serve(String.format("labelled at %.0f pairs/s%s", pairsPerSecond, each.equals("half")
-                    ? " (half the labelled throughput)" : ""), reviews, layers, dim, pairsPerSecond, true, serviceEnv));
+                    ? " (half the labelled throughput)" : ""), reviews, warmup, layers, dim, pairsPerSecond, true, serviceEnv));
         }
 
         GemmEngine gemm = GemmEngine.best();
@@ -120,8 +121,9 @@ public final class ScoringServiceBenchmark {
             }
         }
 
-        System.out.printf("%nsummary (%d pairs of %d x %d per checkpoint; %d cores; GEMM engine %s):%n", reviews, layers,
-                dim, Runtime.getRuntime().availableProcessors(), runs.get(0).engine);
+        System.out.printf("%nsummary (%d pairs of %d x %d per checkpoint%s; %d cores; GEMM engine %s):%n", reviews, layers,
+                dim, warmup > 0 ? String.format(", after %d warm-up pairs on the same broker and service", warmup) : "",
+                Runtime.getRuntime().availableProcessors(), runs.get(0).engine);
         System.out.printf("  BLAS limit: %.0f reviews/s (bare update at %d per batch)%n", best, bestBatch);
         for (Run r : runs) {
             StringBuilder shares = new StringBuilder();
@@ -130,13 +132,20 @@ public final class ScoringServiceBenchmark {
                 shares.append(String.format(" %s %.0f%%", part, 100 * sec / r.seconds));
             }
             System.out.printf("  %-45s %6.0f reviews/s = %.2f of the BLAS limit | latency median %.0f ms, p95 %.0f ms,"
-                    + " max %.0f ms | time in%s | CPU: %s%n", r.what + ":", r.reviewsPerSecond, r.reviewsPerSecond / best,
-                    r.latencyMillis[0], r.latencyMillis[1], r.latencyMillis[2], shares, r.cpu);
+                    + " max %.0f ms | time in%s | CPU: %s%s%n", r.what + ":", r.reviewsPerSecond, r.reviewsPerSecond / best,
+                    r.latencyMillis[0], r.latencyMillis[1], r.latencyMillis[2], shares, r.cpu,
+                    r.coldReviewsPerSecond > 0 ? String.format(" | warm-up pairs (cold JVMs, as fast as possible): %.0f"
+                            + " reviews/s = %.2f", r.coldReviewsPerSecond, r.coldReviewsPerSecond / best) : "");
         }
     }
 
-    /** Starts a broker and the packaged service, produces the pairs, and measures until the last is scored. */
-    private static Run serve(String what, int reviews, int layers, int dim, double rate, boolean labelled,
+    /**
+     * Starts a broker and the packaged service, produces the pairs, and measures until the last is scored. With
+     * {@code warmup} pairs, those are produced first, as fast as possible, and scored before the clock starts (the
+     * bare update is timed after warm-up repetitions too: both JVMs' JIT compilers, the broker's included, take a
+     * good part of a 2-core machine during the first seconds); their own rate is reported as the cold figure.
+     */
+    private static Run serve(String what, int reviews, int warmup, int layers, int dim, double rate, boolean labelled,
             List<String> serviceEnv) throws Exception {
         Path work = Files.createTempDirectory("ckastream-bench-cka");
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka")).start()) {
@@ -153,7 +162,7 @@ public final class ScoringServiceBenchmark {
             boolean replay = rate < 0;
             if (replay) {
                 // A replay: the topics are full before the service starts; the clock starts when it is ready.
-                produce(broker, payloads, layers, dim, 0, labelled, sentNanos);
+                produce(broker, "bench-", payloads, layers, dim, 0, labelled, sentNanos);
             }
             Path jar = ServiceProcess.ckaJar();
             ServiceProcess cka = new ServiceProcess(jar, env, work.resolve("cka.log")).start();
@@ -162,10 +171,23 @@ public final class ScoringServiceBenchmark {
 
             ConcurrentLinkedQueue<long[]> scoreRecords = new ConcurrentLinkedQueue<>(); // {receivedNanos, reviews}
             AtomicBoolean done = new AtomicBoolean();
-            int total = reviews;
-            Thread scores = new Thread(() -> watchScores(broker, scoreRecords, done, total), "scores");
+            Thread scores = new Thread(() -> watchScores(broker, scoreRecords, done), "scores");
             scores.start();
             List<String> memory = new ArrayList<>();
+            double cold = 0;
+            Map<String, Double> workAtStart = Map.of();
+            double foldsAtStart = 0;
+            if (warmup > 0) {
+                long warmStart = System.nanoTime();
+                produce(broker, "warm-", payloads(warmup, layers, dim), layers, dim, 0, labelled, new long[warmup]);
+                awaitCount(scoreRecords, warmup, cka);
+                cold = warmup / ((System.nanoTime() - warmStart) / 1e9);
+                String metrics = cka.get("/q/metrics");
+                workAtStart = workSeconds(metrics);
+                foldsAtStart = folds(metrics);
+                scoreRecords.clear();
+                System.out.printf("%d warm-up pairs scored at %.0f reviews/s; the clock starts now%n", warmup, cold);
+            }
             Thread sampler = new Thread(() -> sampleMemory(cka, memory, done), "memory");
             sampler.start();
 
@@ -174,10 +196,11 @@ public final class ScoringServiceBenchmark {
             if (replay) {
                 Arrays.fill(sentNanos, start);
             } else {
-                produce(broker, payloads, layers, dim, rate, labelled, sentNanos);
+                produce(broker, "bench-", payloads, layers, dim, rate, labelled, sentNanos);
             }
             long sent = System.nanoTime();
-            while (lastCount(scoreRecords) < reviews) {
+            int total = warmup + reviews;
+            while (lastCount(scoreRecords) < total) {
                 if (!cka.isAlive()) {
                     throw new IllegalStateException("cka-service died:\n" + cka.tail());
                 }
@@ -190,9 +213,9 @@ public final class ScoringServiceBenchmark {
                     + " of %d", (cpuAtEnd[0] - cpuAtStart[0]) / 1e9 / wall, (cpuAtEnd[1] - cpuAtStart[1]) / 1e9 / wall,
                     Runtime.getRuntime().availableProcessors());
             String metrics = cka.get("/q/metrics");
-            Map<String, Double> workSeconds = workSeconds(metrics);
-            double folds = metrics.lines().filter(l -> l.startsWith("ckastream_cka_folds_total"))
-                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            Map<String, Double> workSeconds = new java.util.TreeMap<>(workSeconds(metrics));
+            workAtStart.forEach((part, sec) -> workSeconds.merge(part, -sec, Double::sum));
+            double folds = folds(metrics) - foldsAtStart;
             done.set(true);
             scores.join();
             sampler.join();
@@ -204,7 +227,7 @@ public final class ScoringServiceBenchmark {
             List<long[]> records = new ArrayList<>(scoreRecords);
             int next = 0;
             for (int k = 0; k < reviews; k++) {
-                while (next < records.size() && records.get(next)[1] < k + 1) {
+                while (next < records.size() && records.get(next)[1] < warmup + k + 1) {
                     next++;
                 }
                 latency[k] = records.get(next)[0] - sentNanos[k];
@@ -218,6 +241,15 @@ public final class ScoringServiceBenchmark {
             System.out.printf("CPU over the run: %s%n", cpu);
             System.out.printf("latency pair sent -> first cka.scores record including it: median %.0f ms, p95 %.0f ms, max %.0f ms (%d score records)%n",
                     latencyMillis[0], latencyMillis[1], latencyMillis[2], records.size());
+            long[] gaps = new long[Math.max(records.size() - 1, 0)];
+            for (int k = 1; k < records.size(); k++) {
+                gaps[k - 1] = records.get(k)[0] - records.get(k - 1)[0];
+            }
+            Arrays.sort(gaps);
+            if (gaps.length > 0) {
+                System.out.printf("time between score records: median %.0f ms, p95 %.0f ms, max %.0f ms%n",
+                        gaps[gaps.length / 2] / 1e6, gaps[(int) (gaps.length * 0.95)] / 1e6, gaps[gaps.length - 1] / 1e6);
+            }
             System.out.print("service time in:");
             for (String part : PARTS) {
                 double sec = workSeconds.getOrDefault(part, 0.0);
@@ -235,11 +267,11 @@ public final class ScoringServiceBenchmark {
                     last.get("reviews").asLong(), last.get("labeled").asLong(), last.get("deadLetters").asLong(),
                     last.get("cka").get(0).get(0).asDouble(), last.get("cka").get(layers - 1).get(layers - 1).asDouble());
             System.out.println("final: " + lastLine);
-            if (last.get("reviews").asLong() != reviews || last.get("deadLetters").asLong() != 0) {
+            if (last.get("reviews").asLong() != total || last.get("deadLetters").asLong() != 0) {
                 throw new IllegalStateException("the service did not count every pair exactly once: " + lastLine);
             }
             return new Run(what, reviews / seconds, seconds, latencyMillis, records.size(), workSeconds, memory,
-                    snapshots, lastLine, engine, cpu);
+                    snapshots, lastLine, engine, cpu, cold);
         }
     }
 
@@ -288,8 +320,23 @@ public final class ScoringServiceBenchmark {
         return out;
     }
 
-    private static void produce(EmbeddedKafkaBroker broker, List<byte[][]> payloads, int layers, int dim, double rate,
-            boolean labelled, long[] sentNanos) {
+    private static double folds(String metrics) {
+        return metrics.lines().filter(l -> l.startsWith("ckastream_cka_folds_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static void awaitCount(ConcurrentLinkedQueue<long[]> records, long count, ServiceProcess cka)
+            throws InterruptedException, java.io.IOException {
+        while (lastCount(records) < count) {
+            if (!cka.isAlive()) {
+                throw new IllegalStateException("cka-service died:\n" + cka.tail());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void produce(EmbeddedKafkaBroker broker, String keyPrefix, List<byte[][]> payloads, int layers,
+            int dim, double rate, boolean labelled, long[] sentNanos) {
         Properties p = new Properties();
         p.put("bootstrap.servers", broker.bootstrapServers());
         p.put("acks", "all");
@@ -306,7 +353,7 @@ public final class ScoringServiceBenchmark {
                         java.util.concurrent.locks.LockSupport.parkNanos(wait);
                     }
                 }
-                byte[] key = ("bench-" + r).getBytes(StandardCharsets.UTF_8);
+                byte[] key = (keyPrefix + r).getBytes(StandardCharsets.UTF_8);
                 sentNanos[r] = System.nanoTime();
                 producer.send(new ProducerRecord<>("activations.pretrained", null, key, payloads.get(r)[0], headers(layers, dim, "aaaa", r, labelled)));
                 producer.send(new ProducerRecord<>("activations.finetuned", null, key, payloads.get(r)[1], headers(layers, dim, "bbbb", r, labelled)));
@@ -315,8 +362,7 @@ public final class ScoringServiceBenchmark {
         }
     }
 
-    private static void watchScores(EmbeddedKafkaBroker broker, ConcurrentLinkedQueue<long[]> out, AtomicBoolean done,
-            int total) {
+    private static void watchScores(EmbeddedKafkaBroker broker, ConcurrentLinkedQueue<long[]> out, AtomicBoolean done) {
         Map<String, Object> c = Map.of("bootstrap.servers", broker.bootstrapServers(), "group.id", "bench-" + UUID.randomUUID(),
                 "auto.offset.reset", "earliest");
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
