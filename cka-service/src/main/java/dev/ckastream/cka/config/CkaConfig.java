@@ -51,6 +51,15 @@ public interface CkaConfig {
     @WithDefault("0.25")
     double emitMaxShare();
 
+    /**
+     * {@code emit-max-share} while the consumer is caught up: its last poll brought every record that was waiting
+     * (fewer than {@code max.poll.records}) and the newest was written less than a quarter of
+     * {@code backlog.after} before it. The consumer would otherwise wait for the next records, so emissions may
+     * take more of its time and come sooner; as soon as records queue up, {@code emit-max-share} applies again.
+     */
+    @WithDefault("0.5")
+    double emitIdleShare();
+
     /** Where the crash-safe state snapshots live (a volume in compose). */
     @WithDefault("cka-state")
     String stateDir();
@@ -152,6 +161,15 @@ public interface CkaConfig {
         /** How often the whole state is written (also on shutdown). */
         @WithDefault("30s")
         Duration interval();
+
+        /**
+         * Most share of one core a periodic snapshot's write takes while reviews stream, once the state is released:
+         * it pauses after every 20 ms of work (serialising, checksumming, handing pages to the file) for as long as
+         * the share asks, so that it does not take a core from the co-moment update for seconds. 1 writes at full
+         * speed; the shutdown snapshot always does.
+         */
+        @WithDefault("0.25")
+        double maxShare();
 
         /** How many snapshot files to keep (the newest; an older one is used when the newest is corrupt). */
         @WithDefault("2")

@@ -94,7 +94,7 @@ public class ActivationListener {
             }
         }
         if (newest != Long.MIN_VALUE) {
-            pace.polled(newest, now);
+            pace.polled(newest, now, batch.getRecords().size());
         }
         List<DeadLetter> dead = new ArrayList<>();
         Set<CheckpointPair> changed = new HashSet<>();

@@ -29,7 +29,7 @@ import io.quarkus.scheduler.Scheduled;
  * Retrains the probes (warm start) on a background thread of its own: after every {@code cka.probe.every}
  * new labelled reviews, but no more than {@code cka.probe.max-share} of one core while the stream is busy
  * ({@code cka.backlog.probe-share} while the service is behind, see {@link StreamPace}): a retrain pauses after
- * every 20 ms of work for as long as its share asks ({@link RetrainDutyCycle}; on a small machine a retrain of
+ * every 20 ms of work for as long as its share asks ({@link DutyCycle}; on a small machine a retrain of
  * many seconds would otherwise take the core the co-moment update needs for all that time), and the next
  * starts once the work since its last pause is made up for; and when the stream has been idle
  * for {@code cka.probe.idle-after} with labelled reviews not yet trained on, without waiting. One retrain at
@@ -135,7 +135,7 @@ public class ProbeTrainer {
         }
         worker.execute(() -> {
             try {
-                RetrainDutyCycle cycle = new RetrainDutyCycle(() -> pace.retrainShare(idleMillis));
+                DutyCycle cycle = new DutyCycle(() -> pace.retrainShare(idleMillis));
                 for (Due d : due) {
                     retrain(d.pair(), d.probes(), d.labeled(), cycle);
                 }
@@ -151,7 +151,7 @@ public class ProbeTrainer {
         });
     }
 
-    private void retrain(CheckpointPair pair, LayerProbes probes, long labeled, RetrainDutyCycle cycle) {
+    private void retrain(CheckpointPair pair, LayerProbes probes, long labeled, DutyCycle cycle) {
         try {
             long started = System.nanoTime();
             long worked = cycle.workedNanos();

@@ -8,6 +8,8 @@ import jakarta.inject.Inject;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
 import dev.ckastream.cka.config.CkaConfig;
 
 /**
@@ -21,29 +23,45 @@ public class StreamPace {
 
     private final long afterMillis;
     private final double emitShare;
+    private final double idleEmitShare;
+    private final int maxPollRecords;
     private final double backlogEmitShare;
     private final long emitIntervalNanos;
     private final long maxGapNanos;
     private final double probeShare;
     private final double backlogProbeShare;
     private volatile boolean behind;
+    /** Whether the last polled batch brought everything that was waiting, and that was fresh. */
+    private volatile boolean caughtUp;
     /** Whether a polled batch is being applied, and when the last one was done. */
     private volatile boolean applying;
     private volatile long lastBatchDoneMillis;
 
     @Inject
-    public StreamPace(CkaConfig config, MeterRegistry registry) {
-        this(config.backlog().after(), config.emitMaxShare(), config.backlog().emitShare(), config.emitInterval(),
-                config.backlog().maxGap(), config.probe().maxShare(), config.backlog().probeShare());
+    public StreamPace(CkaConfig config, MeterRegistry registry,
+            @ConfigProperty(name = "mp.messaging.incoming.activations.max.poll.records", defaultValue = "500")
+            int maxPollRecords) {
+        this(config.backlog().after(), config.emitMaxShare(), config.emitIdleShare(), config.backlog().emitShare(),
+                config.emitInterval(), config.backlog().maxGap(), config.probe().maxShare(),
+                config.backlog().probeShare(), maxPollRecords);
         Gauge.builder("ckastream.cka.behind", this, p -> p.behind() ? 1 : 0)
                 .description("1 while the last polled batch was behind the topics (cka.backlog.after), else 0")
                 .register(registry);
     }
 
+    /** Without a caught-up share: emissions take {@code emitShare} whether or not records are waiting. */
     public StreamPace(Duration after, double emitShare, double backlogEmitShare, Duration emitInterval, Duration maxGap,
             double probeShare, double backlogProbeShare) {
+        this(after, emitShare, emitShare, backlogEmitShare, emitInterval, maxGap, probeShare, backlogProbeShare,
+                Integer.MAX_VALUE);
+    }
+
+    public StreamPace(Duration after, double emitShare, double idleEmitShare, double backlogEmitShare,
+            Duration emitInterval, Duration maxGap, double probeShare, double backlogProbeShare, int maxPollRecords) {
         this.afterMillis = after.toMillis();
         this.emitShare = share("cka.emit-max-share", emitShare);
+        this.idleEmitShare = share("cka.emit-idle-share", idleEmitShare);
+        this.maxPollRecords = maxPollRecords;
         this.backlogEmitShare = share("cka.backlog.emit-share", backlogEmitShare);
         this.emitIntervalNanos = emitInterval.toNanos();
         this.maxGapNanos = maxGap.toNanos();
@@ -67,8 +85,23 @@ public class StreamPace {
      * (its Kafka timestamp; a clock ahead of ours counts as caught up).
      */
     public void polled(long newestRecordMillis, long polledMillis) {
-        behind = polledMillis - newestRecordMillis > afterMillis;
+        polled(newestRecordMillis, polledMillis, maxPollRecords);
+    }
+
+    /** {@link #polled(long, long)} of a batch of {@code records} records. */
+    public void polled(long newestRecordMillis, long polledMillis, int records) {
+        long age = polledMillis - newestRecordMillis;
+        behind = age > afterMillis;
+        caughtUp = records < maxPollRecords && age <= afterMillis / 4;
         applying = true;
+    }
+
+    /**
+     * Whether the last polled batch held every record that was waiting (fewer than {@code max.poll.records}) and its
+     * newest was written less than a quarter of {@code cka.backlog.after} before the poll.
+     */
+    public boolean caughtUp() {
+        return caughtUp && !behind();
     }
 
     /** The batch reported by {@link #polled} is applied. */
@@ -96,11 +129,19 @@ public class StreamPace {
      * {@code cka.emit-interval} and {@code cka.backlog.max-gap}.
      */
     public long emissionGapNanos(long lastEmissionNanos) {
+        if (caughtUp()) {
+            return Math.min((long) (lastEmissionNanos * (1 / idleEmitShare - 1)), emitIntervalNanos);
+        }
         if (!behind()) {
             return Math.min((long) (lastEmissionNanos * (1 / emitShare - 1)), emitIntervalNanos);
         }
         long gap = (long) (lastEmissionNanos * (1 / backlogEmitShare - 1));
         return Math.min(Math.max(gap, emitIntervalNanos), maxGapNanos);
+    }
+
+    /** Whether reviews are streaming: a batch is being applied, or the last one was applied within {@code cka.backlog.after}. */
+    public boolean streaming() {
+        return streaming(afterMillis);
     }
 
     /** Whether reviews are streaming: a batch is being applied, or the last one was applied less than {@code withinMillis} ago. */

@@ -149,6 +149,11 @@ public final class SnapshotFiles {
      * one before the first is committed is not supported.
      */
     public synchronized Staged stage(Writer payload) throws IOException {
+        return stage(payload, () -> { });
+    }
+
+    /** {@link #stage(Writer)}, running {@code betweenWrites} after every buffer (1 MB) handed to the file; it may pause. */
+    public synchronized Staged stage(Writer payload, Runnable betweenWrites) throws IOException {
         long started = System.nanoTime();
         Files.createDirectories(directory);
         long seq = Math.max(lastSequence, files().stream().mapToLong(SnapshotFiles::sequence).max().orElse(0)) + 1;
@@ -160,7 +165,7 @@ public final class SnapshotFiles {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             OutputStream raw = java.nio.channels.Channels.newOutputStream(channel);
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new CheckedOutputStream(
-                    new NonClosing(raw), crc), 1 << 20));
+                    new NonClosing(raw, betweenWrites), crc), 1 << 20));
             payload.write(out);
             out.flush();
             ByteBuffer trailer = ByteBuffer.allocate(8).putLong(crc.getValue()).flip();
@@ -255,13 +260,17 @@ public final class SnapshotFiles {
 
     /** Stops the checked stream from closing the channel before the trailer is written. */
     private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
+        private final Runnable afterWrite;
+
+        NonClosing(OutputStream out, Runnable afterWrite) {
             super(out);
+            this.afterWrite = afterWrite;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
+            afterWrite.run();
         }
 
         @Override

@@ -12,6 +12,8 @@ import org.jboss.logging.Logger;
 
 import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.cka.observe.CkaMetrics;
+import dev.ckastream.cka.score.DutyCycle;
+import dev.ckastream.cka.score.StreamPace;
 import dev.ckastream.cka.state.ComparisonStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,6 +31,8 @@ public class StateSnapshotter {
 
     private final ComparisonStore store;
     private final CkaMetrics metrics;
+    private final StreamPace pace;
+    private final double maxShare;
     private final boolean enabled;
     private final AtomicLong lastBytes = new AtomicLong();
     private final AtomicLong lastMillis = new AtomicLong();
@@ -37,8 +41,14 @@ public class StateSnapshotter {
     private long reviewsAtLastSnapshot = -1;
 
     @Inject
-    public StateSnapshotter(ComparisonStore store, CkaConfig config, MeterRegistry registry, CkaMetrics metrics) {
+    public StateSnapshotter(ComparisonStore store, CkaConfig config, MeterRegistry registry, CkaMetrics metrics,
+            StreamPace pace) {
         this.store = store;
+        this.pace = pace;
+        this.maxShare = config.snapshot().maxShare();
+        if (!(maxShare > 0 && maxShare <= 1)) {
+            throw new IllegalArgumentException("cka.snapshot.max-share must be in (0, 1], not " + maxShare);
+        }
         this.metrics = metrics;
         this.enabled = config.snapshot().enabled();
         Gauge.builder("ckastream.cka.snapshot.bytes", lastBytes, AtomicLong::get).description("size of the last snapshot")
@@ -69,7 +79,10 @@ public class StateSnapshotter {
 
     synchronized void write(String why) {
         try {
-            SnapshotFiles.Written w = store.snapshot();
+            // A periodic write keeps its share while reviews stream; the shutdown snapshot goes at full speed.
+            Runnable pacing = why.equals("periodic")
+                    ? new DutyCycle(() -> pace.streaming() ? maxShare : 1)::stepDone : () -> { };
+            SnapshotFiles.Written w = store.snapshot(pacing);
             metrics.spent(CkaMetrics.Work.SNAPSHOT, w.nanos());
             lastBytes.set(w.bytes());
             lastMillis.set(w.nanos() / 1_000_000);

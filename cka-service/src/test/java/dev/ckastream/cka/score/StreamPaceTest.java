@@ -42,6 +42,26 @@ class StreamPaceTest {
     }
 
     @Test
+    void caughtUpEmissionsMayTakeTheIdleShare() {
+        StreamPace pace = new StreamPace(Duration.ofSeconds(1), 0.25, 0.5, 0.05, Duration.ofSeconds(1),
+                Duration.ofSeconds(10), 0.25, 0.1, 1024);
+        assertFalse(pace.caughtUp(), "before the first poll");
+        pace.polled(10_000, 10_100, 40);
+        assertTrue(pace.caughtUp(), "a partial poll of fresh records");
+        assertEquals(100 * MS, pace.emissionGapNanos(100 * MS), "t × (1/0.5 − 1)");
+        assertEquals(1000 * MS, pace.emissionGapNanos(3000 * MS), "never later than emit-interval");
+        pace.polled(10_000, 10_100, 1024);
+        assertFalse(pace.caughtUp(), "a full poll: more may be waiting");
+        assertEquals(300 * MS, pace.emissionGapNanos(100 * MS), "emit-max-share again");
+        pace.polled(10_000, 10_300, 40);
+        assertFalse(pace.caughtUp(), "its newest record older than a quarter of backlog.after");
+        assertEquals(300 * MS, pace.emissionGapNanos(100 * MS));
+        pace.polled(10_000, 12_000, 40);
+        assertFalse(pace.caughtUp(), "behind");
+        assertEquals(1900 * MS, pace.emissionGapNanos(100 * MS), "the backlog share");
+    }
+
+    @Test
     void aRetrainTakesItsShareWhileReviewsStreamAndFullSpeedOnceIdle() {
         StreamPace pace = pace();
         assertEquals(1.0, pace.retrainShare(2_000), "no batch yet: idle");

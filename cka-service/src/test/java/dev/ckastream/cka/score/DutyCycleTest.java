@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
-class RetrainDutyCycleTest {
+class DutyCycleTest {
 
     private static final long MS = 1_000_000L;
 
@@ -17,8 +17,8 @@ class RetrainDutyCycleTest {
     private final AtomicLong now = new AtomicLong(1_000 * MS);
     private final List<Long> pauses = new ArrayList<>();
 
-    private RetrainDutyCycle cycle(double share) {
-        return new RetrainDutyCycle(() -> share, now::get, nanos -> {
+    private DutyCycle cycle(double share) {
+        return new DutyCycle(() -> share, now::get, nanos -> {
             pauses.add(nanos);
             now.addAndGet(nanos);
         });
@@ -26,7 +26,7 @@ class RetrainDutyCycleTest {
 
     @Test
     void whileStreamingEveryStretchOfWorkIsFollowedByAPauseThatKeepsTheShare() {
-        RetrainDutyCycle c = cycle(0.25);
+        DutyCycle c = cycle(0.25);
         for (int step = 0; step < 100; step++) {
             now.addAndGet(3 * MS); // a step of 3 ms of work
             c.stepDone();
@@ -35,17 +35,17 @@ class RetrainDutyCycleTest {
         assertEquals(300 * MS, c.workedNanos());
         long paused = pauses.stream().mapToLong(Long::longValue).sum();
         assertEquals(paused, c.pausedNanos());
-        assertTrue(pauses.stream().allMatch(p -> p >= 3 * RetrainDutyCycle.STRETCH_NANOS), pauses::toString);
+        assertTrue(pauses.stream().allMatch(p -> p >= 3 * DutyCycle.STRETCH_NANOS), pauses::toString);
         // Everything but the last, unpaced stretch is made up for exactly.
         assertEquals(3 * (c.workedNanos() - c.unpacedNanos()), paused);
-        assertTrue(c.unpacedNanos() < RetrainDutyCycle.STRETCH_NANOS);
+        assertTrue(c.unpacedNanos() < DutyCycle.STRETCH_NANOS);
         double share = c.workedNanos() / (double) (c.workedNanos() + paused);
         assertTrue(share > 0.25 && share < 0.27, "share of the core " + share);
     }
 
     @Test
     void stepsShorterThanAStretchDoNotPause() {
-        RetrainDutyCycle c = cycle(0.1);
+        DutyCycle c = cycle(0.1);
         now.addAndGet(19 * MS);
         c.stepDone();
         assertTrue(pauses.isEmpty());
@@ -57,7 +57,7 @@ class RetrainDutyCycleTest {
 
     @Test
     void anIdleStreamRunsAtFullSpeed() {
-        RetrainDutyCycle c = cycle(1.0);
+        DutyCycle c = cycle(1.0);
         for (int step = 0; step < 50; step++) {
             now.addAndGet(5 * MS);
             c.stepDone();
@@ -70,7 +70,7 @@ class RetrainDutyCycleTest {
     @Test
     void anInterruptStopsThePausesAndKeepsTheFlag() {
         List<Long> asked = new ArrayList<>();
-        RetrainDutyCycle c = new RetrainDutyCycle(() -> 0.5, now::get, nanos -> {
+        DutyCycle c = new DutyCycle(() -> 0.5, now::get, nanos -> {
             asked.add(nanos);
             throw new InterruptedException();
         });

@@ -6,13 +6,13 @@ import java.util.function.LongSupplier;
 import dev.ckastream.cka.probe.ProbePacing;
 
 /**
- * Keeps one probe retrain within a share of one core while reviews stream: after every stretch of at least
- * {@link #STRETCH_NANOS} of work it pauses for {@code work × (1/share − 1)}, where the share is asked for anew each
- * time (1, no pause, once the stream is idle). A retrain of many seconds would otherwise take a core from the
- * co-moment update for all that time, however long the gap before the next one. The pauses only delay the fit;
- * its result is the same. One instance per retrain, used by the thread that runs it.
+ * Keeps one long background task (a probe retrain, a snapshot's write) within a share of one core while reviews
+ * stream: after every stretch of at least {@link #STRETCH_NANOS} of work it pauses for {@code work × (1/share − 1)},
+ * where the share is asked for anew each time (1, no pause, once the stream is idle). A task of seconds would
+ * otherwise take a core from the co-moment update for all that time. The pauses only delay the task; what it
+ * computes or writes is the same. One instance per task, used by the thread that runs it.
  */
-final class RetrainDutyCycle implements ProbePacing {
+public final class DutyCycle implements ProbePacing {
 
     /** Work between two pauses: short enough that the update never loses a core for long, long enough to be cheap. */
     static final long STRETCH_NANOS = 20_000_000L;
@@ -30,12 +30,12 @@ final class RetrainDutyCycle implements ProbePacing {
     private long pausedNanos;
     private boolean interrupted;
 
-    /** {@code share}: the share of one core retraining may take now, in (0, 1]. */
-    RetrainDutyCycle(DoubleSupplier share) {
+    /** {@code share}: the share of one core the task may take now, in (0, 1]. */
+    public DutyCycle(DoubleSupplier share) {
         this(share, System::nanoTime, nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000)));
     }
 
-    RetrainDutyCycle(DoubleSupplier share, LongSupplier clock, Sleeper sleeper) {
+    DutyCycle(DoubleSupplier share, LongSupplier clock, Sleeper sleeper) {
         this.share = share;
         this.clock = clock;
         this.sleeper = sleeper;
