@@ -598,11 +598,28 @@ public final class CrossLayerCoMoments {
          * updates of the live instance do not reach it. As large as the accumulators.
          */
         public State copy() {
+            return copyInto(null);
+        }
+
+        /**
+         * {@link #copy()} into the arrays of {@code spare} (an earlier copy no one reads any more) when it has this
+         * state's shape, so that a snapshot every interval does not allocate (and fault in) hundreds of MB again;
+         * into new arrays otherwise.
+         */
+        public State copyInto(State spare) {
             int dim = shift.length;
+            boolean reuse = spare != null && spare != this && spare.firstLayers == firstLayers
+                    && spare.firstDim == firstDim && spare.secondLayers == secondLayers && spare.secondDim == secondDim;
+            double[] rows = reuse && spare.pendingRows.length >= pending * dim ? spare.pendingRows
+                    : new double[pending * dim];
+            System.arraycopy(pendingRows, 0, rows, 0, pending * dim);
             return new State(firstLayers, firstDim, secondLayers, secondDim, batchCapacity, folded, shiftFixed,
-                    shift.clone(), sum.clone(), squaredNorms.clone(), squaredNormProducts.clone(),
-                    normWeightedSums.clone(), deepCopy(cross), deepCopy(selfFirst), deepCopy(selfSecond), pending,
-                    Arrays.copyOf(pendingRows, pending * dim));
+                    into(shift, reuse ? spare.shift : null), into(sum, reuse ? spare.sum : null),
+                    into(squaredNorms, reuse ? spare.squaredNorms : null),
+                    into(squaredNormProducts, reuse ? spare.squaredNormProducts : null),
+                    into(normWeightedSums, reuse ? spare.normWeightedSums : null),
+                    into(cross, reuse ? spare.cross : null), into(selfFirst, reuse ? spare.selfFirst : null),
+                    into(selfSecond, reuse ? spare.selfSecond : null), pending, rows);
         }
 
         /** Bytes of the accumulator arrays a {@link #copy()} allocates. */
@@ -617,10 +634,18 @@ public final class CrossLayerCoMoments {
             return doubles * Double.BYTES;
         }
 
-        private static double[][] deepCopy(double[][] blocks) {
-            double[][] out = new double[blocks.length][];
-            for (int i = 0; i < blocks.length; i++) {
-                out[i] = blocks[i].clone();
+        private static double[] into(double[] from, double[] to) {
+            if (to == null || to.length != from.length) {
+                return from.clone();
+            }
+            System.arraycopy(from, 0, to, 0, from.length);
+            return to;
+        }
+
+        private static double[][] into(double[][] from, double[][] to) {
+            double[][] out = new double[from.length][];
+            for (int i = 0; i < from.length; i++) {
+                out[i] = into(from[i], to == null || to.length != from.length ? null : to[i]);
             }
             return out;
         }

@@ -74,10 +74,13 @@ public final class Comparison {
             long deadLetters, Map<String, Long> appliedOffsets, long[] countedHashes, List<Waiting> waiting,
             CrossLayerCoMoments.State coMoments, LayerProbes.State probes, RetainedReviews.State retained) {
 
-        /** The same state with the co-moments {@link CrossLayerCoMoments.State#copy() copied}: nothing live left. */
-        public State detached() {
+        /**
+         * The same state with the co-moments copied (into {@code spare}'s co-moment arrays when they fit, see
+         * {@link CrossLayerCoMoments.State#copyInto}): nothing live left.
+         */
+        public State detached(CrossLayerCoMoments.State spare) {
             return coMoments == null ? this : new State(first, second, signatures, labeled, deadLetters,
-                    appliedOffsets, countedHashes, waiting, coMoments.copy(), probes, retained);
+                    appliedOffsets, countedHashes, waiting, coMoments.copyInto(spare), probes, retained);
         }
 
         /** What {@link #detached()} allocates, in bytes. */

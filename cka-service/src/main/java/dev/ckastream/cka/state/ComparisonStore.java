@@ -19,6 +19,7 @@ import org.jboss.logging.Logger;
 
 import dev.ckastream.cka.config.CkaConfig;
 import dev.ckastream.contract.Topics;
+import dev.ckastream.cka.math.CrossLayerCoMoments;
 import dev.ckastream.cka.math.GemmEngine;
 import dev.ckastream.cka.pair.ComparedPairs;
 import dev.ckastream.contract.Side;
@@ -43,6 +44,11 @@ public class ComparisonStore {
     /** Whether the last snapshot copied the co-moments (null before the first), to log when that changes. */
     private Boolean copiedLastTime;
     private final java.util.function.LongPredicate roomForCopy;
+    /**
+     * The last snapshot's copies of each pair's co-moments ("first~second"), reused by the next: kept while the heap
+     * has room for them (snapshots are serialised by {@link #snapshot}'s monitor, so no write still reads them).
+     */
+    private Map<String, CrossLayerCoMoments.State> snapshotCopies = Map.of();
     private final SnapshotFiles snapshots;
     private final Comparisons comparisons;
     /** Why the state may no longer be snapshotted (null while it may); see {@link #holdSnapshots}. */
@@ -188,6 +194,14 @@ public class ComparisonStore {
      * the fsyncs and the rename. {@link SnapshotFiles.Written#heldNanos()} is the stream's wait.
      */
     public SnapshotFiles.Written snapshot() {
+        return snapshot(() -> { });
+    }
+
+    /**
+     * {@link #snapshot()}, running {@code pacing} between the file's writes once the state is released (never while
+     * it is held: a pause there would stop the stream); it may pause to keep the write's share of the CPU.
+     */
+    public synchronized SnapshotFiles.Written snapshot(Runnable pacing) {
         String held = snapshotsHeld;
         if (held != null) {
             throw new IllegalStateException("snapshots are held since " + held + ": the newest snapshot stays the one"
@@ -206,8 +220,25 @@ public class ComparisonStore {
         try {
             List<Comparison.State> live = comparisons.states();
             long copyBytes = live.stream().mapToLong(Comparison.State::detachBytes).sum();
-            boolean copy = roomForCopy.test(copyBytes);
-            List<Comparison.State> states = copy ? live.stream().map(Comparison.State::detached).toList() : live;
+            long spareBytes = snapshotCopies.values().stream().mapToLong(CrossLayerCoMoments.State::copyBytes).sum();
+            boolean copy = roomForCopy.test(Math.max(0, copyBytes - spareBytes));
+            List<Comparison.State> states = live;
+            if (copy) {
+                // The previous snapshot's copies are written and no longer read (snapshots are serialised): reuse them.
+                states = new ArrayList<>();
+                Map<String, CrossLayerCoMoments.State> spares = new LinkedHashMap<>();
+                for (Comparison.State s : live) {
+                    String key = s.first() + "~" + s.second();
+                    Comparison.State detached = s.detached(snapshotCopies.get(key));
+                    states.add(detached);
+                    if (detached.coMoments() != null) {
+                        spares.put(key, detached.coMoments());
+                    }
+                }
+                snapshotCopies = spares;
+            } else {
+                snapshotCopies = Map.of();
+            }
             if (copy) {
                 release.run();
             }
@@ -222,7 +253,12 @@ public class ComparisonStore {
                             + " avoids that", copyBytes >> 20);
                 }
             }
-            staged = snapshots.stage(out -> StateCodec.write(out, states, release));
+            List<Comparison.State> captured = states;
+            staged = snapshots.stage(out -> StateCodec.write(out, captured, release), () -> {
+                if (lockedAt[1] != 0) {
+                    pacing.run();
+                }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("snapshot to " + snapshots.directory() + " failed: " + e.getMessage(), e);
         } finally {

@@ -232,6 +232,19 @@ public final class ScoringServiceBenchmark {
                 }
                 latency[k] = records.get(next)[0] - sentNanos[k];
             }
+            // Latency over the run: its median and max per 5 s of send time (a stall shows as one bad window).
+            StringBuilder windows = new StringBuilder();
+            for (int from = 0; from < reviews; ) {
+                long windowEnd = sentNanos[from] + 5_000_000_000L;
+                int to = from;
+                while (to < reviews && sentNanos[to] < windowEnd) {
+                    to++;
+                }
+                long[] w = Arrays.copyOfRange(latency, from, to);
+                Arrays.sort(w);
+                windows.append(String.format(" %.0f/%.0f", w[w.length / 2] / 1e6, w[w.length - 1] / 1e6));
+                from = to;
+            }
             Arrays.sort(latency);
             double seconds = (end - start) / 1e9;
             double[] latencyMillis = {latency[reviews / 2] / 1e6, latency[(int) (reviews * 0.95)] / 1e6,
@@ -241,6 +254,7 @@ public final class ScoringServiceBenchmark {
             System.out.printf("CPU over the run: %s%n", cpu);
             System.out.printf("latency pair sent -> first cka.scores record including it: median %.0f ms, p95 %.0f ms, max %.0f ms (%d score records)%n",
                     latencyMillis[0], latencyMillis[1], latencyMillis[2], records.size());
+            System.out.printf("latency median/max (ms) per 5 s of send time:%s%n", windows);
             long[] gaps = new long[Math.max(records.size() - 1, 0)];
             for (int k = 1; k < records.size(); k++) {
                 gaps[k - 1] = records.get(k)[0] - records.get(k - 1)[0];

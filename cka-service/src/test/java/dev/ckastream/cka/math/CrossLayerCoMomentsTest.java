@@ -588,6 +588,20 @@ class CrossLayerCoMomentsTest {
         }
         fromCopy.flush();
         assertArrayEquals(write(c), write(fromCopy), "and continues exactly as the live state did");
+
+        // A later copy into the first one's arrays: the same values as a fresh copy, in the spare's arrays.
+        CrossLayerCoMoments.State spare = c.state().copy();
+        for (int r = 0; r < 13; r++) {
+            c.add(reviews.get(r).a(), reviews.get(r).b());
+        }
+        CrossLayerCoMoments.State reused = c.state().copyInto(spare);
+        assertArrayEquals(write(c.state().copy()), write(reused));
+        assertTrue(reused.cross()[1] == spare.cross()[1] && reused.sum() == spare.sum(), "the spare's arrays");
+        CrossLayerCoMoments other = new CrossLayerCoMoments(la, da + 1, lb, db, GEMM, cap);
+        other.add(new double[la * (da + 1)], new double[lb * db]);
+        CrossLayerCoMoments.State reshaped = other.state().copyInto(spare);
+        assertTrue(reshaped.cross()[0] != spare.cross()[0], "another shape gets arrays of its own");
+        assertArrayEquals(write(other.state().copy()), write(reshaped));
     }
 
     static byte[] write(CrossLayerCoMoments.State s) throws IOException {
