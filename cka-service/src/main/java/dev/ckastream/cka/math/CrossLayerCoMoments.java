@@ -608,8 +608,7 @@ public final class CrossLayerCoMoments {
          */
         public State copyInto(State spare) {
             int dim = shift.length;
-            boolean reuse = spare != null && spare != this && spare.firstLayers == firstLayers
-                    && spare.firstDim == firstDim && spare.secondLayers == secondLayers && spare.secondDim == secondDim;
+            boolean reuse = spare != null && spare != this && sameShape(spare);
             double[] rows = reuse && spare.pendingRows.length >= pending * dim ? spare.pendingRows
                     : new double[pending * dim];
             System.arraycopy(pendingRows, 0, rows, 0, pending * dim);
@@ -620,6 +619,32 @@ public final class CrossLayerCoMoments {
                     into(normWeightedSums, reuse ? spare.normWeightedSums : null),
                     into(cross, reuse ? spare.cross : null), into(selfFirst, reuse ? spare.selfFirst : null),
                     into(selfSecond, reuse ? spare.selfSecond : null), pending, rows);
+        }
+
+        /**
+         * Arrays of this state's shapes, zeroed, to {@link #copyInto} later: allocating (and faulting in) hundreds of
+         * MB is the slow part of a copy, and this reads none of the live arrays, so it needs no lock.
+         */
+        public State blankLike() {
+            int dim = shift.length;
+            return new State(firstLayers, firstDim, secondLayers, secondDim, batchCapacity, 0, false,
+                    new double[dim], new double[dim], new double[squaredNorms.length],
+                    new double[squaredNormProducts.length], new double[normWeightedSums.length], blank(cross),
+                    blank(selfFirst), blank(selfSecond), 0, new double[batchCapacity * dim]);
+        }
+
+        private static double[][] blank(double[][] like) {
+            double[][] out = new double[like.length][];
+            for (int i = 0; i < like.length; i++) {
+                out[i] = new double[like[i].length];
+            }
+            return out;
+        }
+
+        /** Whether {@code other} has this state's layers and dimensions (so that a copy fits its arrays). */
+        public boolean sameShape(State other) {
+            return other.firstLayers == firstLayers && other.firstDim == firstDim && other.secondLayers == secondLayers
+                    && other.secondDim == secondDim;
         }
 
         /** Bytes of the accumulator arrays a {@link #copy()} allocates. */

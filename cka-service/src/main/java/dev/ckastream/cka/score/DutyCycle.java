@@ -68,17 +68,17 @@ public final class DutyCycle implements ProbePacing {
     }
 
     /** Work since the last pause (or the start): what the gap before the next retrain must still make up for. */
-    long unpacedNanos() {
+    public long unpacedNanos() {
         return clock.getAsLong() - stretchStart;
     }
 
     /** Time spent working so far, pauses excluded. */
-    long workedNanos() {
+    public long workedNanos() {
         return workedNanos + unpacedNanos();
     }
 
     /** Time spent paused so far. */
-    long pausedNanos() {
+    public long pausedNanos() {
         return pausedNanos;
     }
 }

@@ -80,16 +80,16 @@ public class StateSnapshotter {
     synchronized void write(String why) {
         try {
             // A periodic write keeps its share while reviews stream; the shutdown snapshot goes at full speed.
-            Runnable pacing = why.equals("periodic")
-                    ? new DutyCycle(() -> pace.streaming() ? maxShare : 1)::stepDone : () -> { };
-            SnapshotFiles.Written w = store.snapshot(pacing);
-            metrics.spent(CkaMetrics.Work.SNAPSHOT, w.nanos());
+            DutyCycle cycle = new DutyCycle(() -> why.equals("periodic") && pace.streaming() ? maxShare : 1);
+            SnapshotFiles.Written w = store.snapshot(cycle::stepDone);
+            metrics.spent(CkaMetrics.Work.SNAPSHOT, w.nanos() - cycle.pausedNanos());
             lastBytes.set(w.bytes());
             lastMillis.set(w.nanos() / 1_000_000);
             lastHeldMillis.set(w.heldNanos() / 1_000_000);
             lastFailure.set(null);
-            LOG.infof("%s snapshot %s: %.1f MB in %d ms (state held for %d ms of it)", why, w.file().getFileName(),
-                    w.bytes() / 1e6, w.nanos() / 1_000_000, w.heldNanos() / 1_000_000);
+            LOG.infof("%s snapshot %s: %.1f MB in %d ms (state held for %d ms of it, %d ms paused for the stream)", why,
+                    w.file().getFileName(), w.bytes() / 1e6, w.nanos() / 1_000_000, w.heldNanos() / 1_000_000,
+                    cycle.pausedNanos() / 1_000_000);
         } catch (RuntimeException e) {
             lastFailure.set(e.getMessage());
             LOG.errorf("%s snapshot failed: %s (the previous snapshot stays; check cka.state-dir)", why, e.getMessage());

@@ -256,6 +256,11 @@ public final class Comparison {
         return intervals.intervals(scores.diagonal(), scores.diagonalDebiased(), level);
     }
 
+    /** The co-moments' state (live arrays; null before the first review); read under the store's lock. */
+    public CrossLayerCoMoments.State coMomentsState() {
+        return coMoments == null ? null : coMoments.state();
+    }
+
     /** Co-moment folds so far in this process (0 before the first review); for the service's meters. */
     public long folds() {
         return coMoments == null ? 0 : coMoments.folds();

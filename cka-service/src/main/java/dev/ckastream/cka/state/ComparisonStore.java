@@ -207,6 +207,7 @@ public class ComparisonStore {
             throw new IllegalStateException("snapshots are held since " + held + ": the newest snapshot stays the one"
                     + " from before that batch, so a restart replays it and sends its dead letters again");
         }
+        prepareSnapshotCopies();
         SnapshotFiles.Staged staged;
         long[] lockedAt = {0, 0}; // when the lock was taken and released
         Runnable release = () -> {
@@ -228,7 +229,7 @@ public class ComparisonStore {
                 states = new ArrayList<>();
                 Map<String, CrossLayerCoMoments.State> spares = new LinkedHashMap<>();
                 for (Comparison.State s : live) {
-                    String key = s.first() + "~" + s.second();
+                    String key = Topics.scoresKey(s.first(), s.second());
                     Comparison.State detached = s.detached(snapshotCopies.get(key));
                     states.add(detached);
                     if (detached.coMoments() != null) {
@@ -270,6 +271,32 @@ public class ComparisonStore {
         } catch (IOException e) {
             throw new UncheckedIOException("snapshot to " + snapshots.directory() + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Allocates, outside the lock, the copies a pair without one (its first snapshot, or a reshaped state) needs,
+     * when the heap has room: the locked section then only copies values into them.
+     */
+    private void prepareSnapshotCopies() {
+        Map<String, CrossLayerCoMoments.State> shapes = read(cs -> {
+            Map<String, CrossLayerCoMoments.State> m = new LinkedHashMap<>();
+            for (Comparison c : cs.all()) {
+                CrossLayerCoMoments.State s = c.coMomentsState();
+                if (s != null) {
+                    m.put(Topics.scoresKey(c.first(), c.second()), s);
+                }
+            }
+            return m;
+        });
+        Map<String, CrossLayerCoMoments.State> spares = new LinkedHashMap<>(snapshotCopies);
+        shapes.forEach((key, live) -> {
+            CrossLayerCoMoments.State spare = spares.get(key);
+            if ((spare == null || !spare.sameShape(live)) && roomForCopy.test(live.copyBytes())) {
+                // Only the shapes are read here (they are fixed once a pair has co-moments), no values.
+                spares.put(key, live.blankLike());
+            }
+        });
+        snapshotCopies = spares;
     }
 
     /** Whether the heap has room for {@code bytes} more now, with a quarter of the maximum heap to spare. */

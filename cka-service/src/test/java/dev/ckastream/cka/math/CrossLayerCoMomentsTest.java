@@ -597,6 +597,11 @@ class CrossLayerCoMomentsTest {
         CrossLayerCoMoments.State reused = c.state().copyInto(spare);
         assertArrayEquals(write(c.state().copy()), write(reused));
         assertTrue(reused.cross()[1] == spare.cross()[1] && reused.sum() == spare.sum(), "the spare's arrays");
+        CrossLayerCoMoments.State blank = c.state().blankLike();
+        CrossLayerCoMoments.State intoBlank = c.state().copyInto(blank);
+        assertArrayEquals(write(c.state().copy()), write(intoBlank));
+        assertTrue(intoBlank.cross()[0] == blank.cross()[0] && intoBlank.pendingRows() == blank.pendingRows(),
+                "a blank of the same shape takes the copy, the buffered rows included");
         CrossLayerCoMoments other = new CrossLayerCoMoments(la, da + 1, lb, db, GEMM, cap);
         other.add(new double[la * (da + 1)], new double[lb * db]);
         CrossLayerCoMoments.State reshaped = other.state().copyInto(spare);
