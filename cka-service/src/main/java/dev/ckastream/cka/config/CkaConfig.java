@@ -200,9 +200,10 @@ public interface CkaConfig {
         int every();
 
         /**
-         * Most share of one core that retraining takes while labelled reviews stream: after a retrain that took
-         * t, the next one after {@code every} reviews waits until t × (1/share − 1) has passed. The retrain when
-         * the stream goes idle never waits. 1 retrains back to back.
+         * Most share of one core that retraining takes while labelled reviews stream: a retrain pauses after every
+         * 20 ms of work for work × (1/share − 1), and the next one after {@code every} reviews waits until the work
+         * since its last pause is made up for. The retrain when the stream goes idle never waits. 1 retrains at full
+         * speed, back to back.
          */
         @WithDefault("0.25")
         double maxShare();
