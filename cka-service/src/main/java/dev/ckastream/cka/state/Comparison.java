@@ -83,7 +83,7 @@ public final class Comparison {
                     appliedOffsets, countedHashes, waiting, coMoments.copyInto(spare), probes, retained);
         }
 
-        /** What {@link #detached()} allocates, in bytes. */
+        /** What {@link #detached} allocates without a spare, in bytes. */
         public long detachBytes() {
             return coMoments == null ? 0 : coMoments.copyBytes();
         }
