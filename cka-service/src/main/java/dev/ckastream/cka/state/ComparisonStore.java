@@ -237,11 +237,9 @@ public class ComparisonStore {
                     }
                 }
                 snapshotCopies = spares;
+                release.run();
             } else {
                 snapshotCopies = Map.of();
-            }
-            if (copy) {
-                release.run();
             }
             if (copiedLastTime == null || copiedLastTime != copy) {
                 copiedLastTime = copy;

@@ -203,12 +203,7 @@ public final class ScoringServiceBenchmark {
             }
             long sent = System.nanoTime();
             int total = warmup + reviews;
-            while (lastCount(scoreRecords) < total) {
-                if (!cka.isAlive()) {
-                    throw new IllegalStateException("cka-service died:\n" + cka.tail());
-                }
-                Thread.sleep(50);
-            }
+            awaitCount(scoreRecords, total, cka);
             long end = scoreRecords.stream().filter(r -> r[1] >= total).mapToLong(r -> r[0]).min().orElseThrow();
             long[] cpuAtEnd = cpuNanos(cka);
             double wall = (System.nanoTime() - start) / 1e9;

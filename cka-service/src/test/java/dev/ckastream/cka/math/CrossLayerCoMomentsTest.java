@@ -618,11 +618,7 @@ class CrossLayerCoMomentsTest {
     }
 
     static byte[] write(CrossLayerCoMoments c) throws IOException {
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bos)) {
-            CoMomentsCodec.write(out, c.state());
-        }
-        return bos.toByteArray();
+        return write(c.state());
     }
 
     @Test
