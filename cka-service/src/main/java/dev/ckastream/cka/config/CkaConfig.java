@@ -94,6 +94,13 @@ public interface CkaConfig {
 
     Backlog backlog();
 
+    /**
+     * Threads that run a co-moment update's BLAS calls side by side, each call single-threaded (OpenBLAS is set to
+     * one thread for the process); absent: the cores the JVM sees. 1 runs the calls in turn, each with the BLAS
+     * library's own threads.
+     */
+    java.util.OptionalInt gemmThreads();
+
     /** Reviews buffered before one batched co-moment update (a GEMM per block row). */
     @WithDefault("64")
     int updateBatch();

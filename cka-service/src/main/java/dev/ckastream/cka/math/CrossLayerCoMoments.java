@@ -1,6 +1,8 @@
 package dev.ckastream.cka.math;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 
 import dev.ckastream.contract.Side;
@@ -62,6 +64,12 @@ public final class CrossLayerCoMoments {
      * (not float32-representable, so its shifted values are not exactly zero) stays near 1e−23 or below.
      */
     public static final double CONSTANT_LAYER_TOLERANCE = 1e-20;
+
+    /**
+     * Side-by-side folds (an engine with several threads) cut the cross block rows into at least this many column
+     * panels per thread in all, so that a thread slowed by something else leaves little work for the end.
+     */
+    static final int PANELS_PER_THREAD = 8;
 
     private final int firstLayers, firstDim, secondLayers, secondDim;
     private final int dim;      // D = firstLayers*firstDim + secondLayers*secondDim
@@ -299,18 +307,38 @@ public final class CrossLayerCoMoments {
                 }
             }
         }
+        // Every call below writes its own part of the sums, so they may run side by side (GemmEngine#runAll):
+        // then the cross block rows are cut into column panels, enough for the engine's threads to share evenly.
+        final double[] z = buf;
+        final int ld = rows;
+        List<Runnable> calls = new ArrayList<>();
         // cross blocks: row i  (firstDim × secondLayers*secondDim) += A_i[firstDim × m] · B_all[secondLayers*secondDim × m]ᵀ
+        int columns = secondLayers * secondDim;
+        int panels = gemm.threads() <= 1 ? 1
+                : Math.min(columns, Math.max(secondLayers, -Math.floorDiv(-PANELS_PER_THREAD * gemm.threads(), firstLayers)));
+        int width = -Math.floorDiv(-columns, panels);
         for (int i = 0; i < firstLayers; i++) {
-            gemm.dgemm(false, true, firstDim, secondLayers * secondDim, m, 1.0, buf, i * firstDim, dim, buf, offSecond, dim, 1.0, cross[i], 0, firstDim);
+            final int row = i;
+            for (int from = 0; from < columns; from += width) {
+                final int c0 = from;
+                final int w = Math.min(width, columns - from);
+                calls.add(() -> gemm.dgemm(false, true, firstDim, w, m, 1.0, z, row * firstDim, dim, z, offSecond + c0, dim,
+                        1.0, cross[row], c0 * firstDim, firstDim));
+            }
         }
         for (int i = 0; i < firstLayers; i++) {
-            gemm.dsyrkUpper(firstDim, m, 1.0, buf, i * firstDim, dim, 1.0, selfFirst[i], 0, firstDim);
+            final int layer = i;
+            calls.add(() -> gemm.dsyrkUpper(firstDim, m, 1.0, z, layer * firstDim, dim, 1.0, selfFirst[layer], 0, firstDim));
         }
         for (int j = 0; j < secondLayers; j++) {
-            gemm.dsyrkUpper(secondDim, m, 1.0, buf, offSecond + j * secondDim, dim, 1.0, selfSecond[j], 0, secondDim);
+            final int layer = j;
+            calls.add(() -> gemm.dsyrkUpper(secondDim, m, 1.0, z, offSecond + layer * secondDim, dim, 1.0, selfSecond[layer], 0,
+                    secondDim));
         }
         // U (D × nl) += Z (D × m) · N (m × nl)
-        gemm.dgemm(false, false, dim, nl, m, 1.0, buf, 0, dim, norms, 0, rows, 1.0, u, 0, dim);
+        final double[] nu = norms;
+        calls.add(() -> gemm.dgemm(false, false, dim, nl, m, 1.0, z, 0, dim, nu, 0, ld, 1.0, u, 0, dim));
+        gemm.runAll(calls);
         n += m;
         pending = 0;
         folds++;

@@ -4,7 +4,16 @@ import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.blas.JavaBLAS;
 import dev.ludovic.netlib.blas.NativeBLAS;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.sun.jna.Function;
+import com.sun.jna.NativeLibrary;
 
 /**
  * Float64 GEMM/SYRK engine over dev.ludovic.netlib BLAS.
@@ -23,23 +32,90 @@ import java.util.Objects;
  * </ul>
  * Note: dev.ludovic.netlib checks {@code off + ld·cols ≤ array.length} for every operand (a whole leading
  * dimension after the last column), stricter than BLAS itself; callers viewing sub-matrices must pad.
- * Thread-safety: the engine is stateless; the BLAS instances are thread-safe.
+ *
+ * <h2>Side-by-side calls</h2>
+ * {@link #best(int)} with more than one thread runs the independent calls a caller hands to {@link #runAll}
+ * on that many threads of its own, each call single-threaded, instead of one call after the other with
+ * OpenBLAS's own threads. OpenBLAS splits each call evenly between its threads, so the call lasts as long as
+ * its slowest thread: when anything else takes part of a core (the service's Kafka fetcher, the JIT, a broker
+ * on the same machine), every call waits for it. Many single-threaded calls instead go to whichever thread is
+ * free. It needs {@code openblas_set_num_threads(1)} (called through JNA on the library netlib loaded; this is
+ * process-wide, so every later OpenBLAS call in the JVM is single-threaded) or a pure-Java BLAS (single-threaded
+ * anyway); with any other native BLAS the engine keeps that library's own threading and runs the calls in turn.
+ * Thread-safety: the engine is stateless apart from its pool; the BLAS instances are thread-safe.
  */
 public final class GemmEngine {
 
     private static final System.Logger LOG = System.getLogger(GemmEngine.class.getName());
 
     private final BLAS blas;
+    /** Runs {@link #runAll}'s calls side by side; null: they run in turn on the caller's thread. */
+    private final ExecutorService pool;
+    private final int threads;
 
     private GemmEngine(BLAS blas) {
-        this.blas = Objects.requireNonNull(blas, "blas");
+        this(blas, 1);
     }
 
-    /** The best implementation available (native OpenBLAS here), logged once per call at INFO. */
+    private GemmEngine(BLAS blas, int threads) {
+        this.blas = Objects.requireNonNull(blas, "blas");
+        this.threads = threads;
+        if (threads > 1) {
+            AtomicInteger named = new AtomicInteger();
+            this.pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "cka-gemm-" + named.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        } else {
+            this.pool = null;
+        }
+    }
+
+    /** The best implementation available (native OpenBLAS here) with its own threading, logged at INFO. */
     public static GemmEngine best() {
         GemmEngine e = new GemmEngine(BLAS.getInstance());
         LOG.log(System.Logger.Level.INFO, "CKA GEMM engine: {0}", e.implementation());
         return e;
+    }
+
+    /**
+     * The best implementation, running {@link #runAll}'s calls on {@code threads} threads side by side, each
+     * call single-threaded (see the class comment); {@code threads ≤ 1}, or a native BLAS other than OpenBLAS,
+     * gives {@link #best()}. Sets OpenBLAS to one thread for the whole process.
+     */
+    public static GemmEngine best(int threads) {
+        BLAS blas = BLAS.getInstance();
+        if (threads <= 1) {
+            return best();
+        }
+        if (blas instanceof NativeBLAS) {
+            String refused = singleThreadedOpenBlas();
+            if (refused != null) {
+                LOG.log(System.Logger.Level.WARNING, "CKA GEMM engine: cannot run calls side by side ({0}); each"
+                        + " call uses the library''s own threads", refused);
+                return best();
+            }
+        }
+        GemmEngine e = new GemmEngine(blas, threads);
+        LOG.log(System.Logger.Level.INFO, "CKA GEMM engine: {0}", e.implementation());
+        return e;
+    }
+
+    /** Sets the OpenBLAS that netlib loaded to one thread; null when done, else why not. */
+    private static String singleThreadedOpenBlas() {
+        String path = System.getProperty("dev.ludovic.netlib.blas.nativeLibPath");
+        String lib = path != null ? path : System.getProperty("dev.ludovic.netlib.blas.nativeLib", "libblas.so.3");
+        try {
+            NativeLibrary library = NativeLibrary.getInstance(lib);
+            Function set = library.getFunction("openblas_set_num_threads");
+            Function get = library.getFunction("openblas_get_num_threads");
+            set.invoke(new Object[] {1});
+            int now = get.invokeInt(new Object[0]);
+            return now == 1 ? null : "openblas_set_num_threads(1) left " + now + " threads";
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return lib + " is not OpenBLAS or cannot be reached through JNA: " + e.getMessage();
+        }
     }
 
     /** The pure-JVM fallback (VectorBLAS if the incubator module is present, else Java11BLAS). */
@@ -56,19 +132,68 @@ public final class GemmEngine {
         return blas;
     }
 
+    /** Threads {@link #runAll} uses side by side; 1: in turn, each call with the library's own threads. */
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * Runs independent tasks (BLAS calls on disjoint outputs): side by side on the engine's threads, each taking
+     * the next task as it becomes free, or in turn on this thread. Returns when all are done; a task's exception
+     * is rethrown after the others have finished.
+     */
+    public void runAll(List<Runnable> tasks) {
+        if (pool == null || tasks.size() < 2) {
+            tasks.forEach(Runnable::run);
+            return;
+        }
+        List<Future<?>> running = tasks.stream().<Future<?>>map(pool::submit).toList();
+        RuntimeException failed = null;
+        boolean interrupted = false;
+        for (Future<?> f : running) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    // The tasks write into the caller's arrays: return only once none is running.
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof Error error) {
+                        throw error;
+                    }
+                    failed = failed != null ? failed : cause instanceof RuntimeException r ? r
+                            : new IllegalStateException(cause);
+                    break;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
     public boolean isNative() {
         return blas instanceof NativeBLAS;
     }
 
-    /** e.g. {@code "JNIBLAS (native, libblas.so.3)"} or {@code "Java11BLAS (pure Java)"}. */
+    /**
+     * e.g. {@code "JNIBLAS (native, libblas.so.3)"}, {@code "Java11BLAS (pure Java)"}, or with side-by-side
+     * calls {@code "JNIBLAS (native, libblas.so.3), 2 single-threaded calls side by side"}.
+     */
     public String implementation() {
         String name = blas.getClass().getSimpleName();
+        String side = pool == null ? "" : ", " + threads + " single-threaded calls side by side";
         if (isNative()) {
             String path = System.getProperty("dev.ludovic.netlib.blas.nativeLibPath");
             String lib = path != null ? path : System.getProperty("dev.ludovic.netlib.blas.nativeLib", "libblas.so.3");
-            return name + " (native, " + lib + ")";
+            return name + " (native, " + lib + ")" + side;
         }
-        return name + " (pure Java)";
+        return name + " (pure Java)" + side;
     }
 
     /**

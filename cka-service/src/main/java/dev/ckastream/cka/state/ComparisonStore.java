@@ -67,7 +67,7 @@ public class ComparisonStore {
     /** {@code roomForCopy}: whether a snapshot may copy the co-moments (their bytes given) instead of holding the state. */
     ComparisonStore(CkaConfig config, ComparedPairs pairs, long maxHeap, java.util.function.LongPredicate roomForCopy) {
         this.roomForCopy = roomForCopy;
-        GemmEngine gemm = GemmEngine.best();
+        GemmEngine gemm = GemmEngine.best(config.gemmThreads().orElse(Runtime.getRuntime().availableProcessors()));
         // One bound for every pair's probe vectors together, shared equally: more pairs keep fewer reviews each
         // rather than needing a heap that grows with the number of pairs for the same setting.
         long probeBytesPerPair = config.probe().maxBytes() / pairs.pairs().size();

@@ -43,7 +43,20 @@ public final class CoMomentBenchmark {
         int reps = Integer.getInteger("bench.reps", 5);
         int perRep = Integer.getInteger("bench.perRep", 4);
 
+        // -Dbench.gemmThreads=N (N > 1): the co-moment update runs its calls side by side on N threads, each
+        // single-threaded (the service's cka.gemm-threads). That sets OpenBLAS to one thread for this whole JVM,
+        // so the bare update (OpenBLAS's own threads) is then timed first for every batch size, not interleaved.
+        int gemmThreads = Integer.getInteger("bench.gemmThreads", 1);
         GemmEngine gemm = GemmEngine.best();
+        double[] bareFirst = gemmThreads > 1 ? new double[batches.length] : null;
+        if (bareFirst != null) {
+            for (int b = 0; b < batches.length; b++) {
+                int m = batches[b];
+                bareFirst[b] = bareReviewsPerSecond(gemm, la, da, lb, db, m, reps, perRep, new double[la][da * lb * db],
+                        new double[la][da * da], new double[lb][db * db]);
+            }
+            gemm = GemmEngine.best(gemmThreads);
+        }
         double flopsPerReview = 2.0 * la * da * lb * db + 1.0 * (la * da * (da + 1.0) + lb * db * (db + 1.0));
         System.out.printf("BLAS: %s | shapes A %d×%d, B %d×%d | %.1f MFLOP/review (cross GEMM + self SYRK) | "
                         + "cores %d | reps %d × %d batches, median%n",
@@ -64,7 +77,8 @@ public final class CoMomentBenchmark {
             }
         }
 
-        for (int m : batches) {
+        for (int bi = 0; bi < batches.length; bi++) {
+            int m = batches[bi];
             // Both sides live at once and their repetitions are interleaved (ours, bare, ours, bare, …) so that
             // load from other processes on the shared cores hits both alike; medians of each.
             CrossLayerCoMoments c = new CrossLayerCoMoments(la, da, lb, db, gemm, m);
@@ -85,7 +99,7 @@ public final class CoMomentBenchmark {
             double[][] cross = new double[la][da * lb * db];
             double[][] selfA = new double[la][da * da];
             double[][] selfB = new double[lb][db * db];
-            Runnable bareRep = bareUpdate(gemm, la, da, lb, db, m, perRep, z, cross, selfA, selfB);
+            Runnable bareRep = bareFirst != null ? () -> { } : bareUpdate(gemm, la, da, lb, db, m, perRep, z, cross, selfA, selfB);
             oursRep.run(); // warm-up: JIT, page-in of the accumulators
             bareRep.run();
             double[] tOurs = new double[reps];
@@ -95,7 +109,7 @@ public final class CoMomentBenchmark {
                 tBare[i] = seconds(bareRep);
             }
             double oursSec = median(tOurs);
-            double bareSec = median(tBare);
+            double bareSec = bareFirst != null ? perRep * m / bareFirst[bi] : median(tBare);
             double scoresMs = Double.MAX_VALUE;
             c.flush();
             for (int i = 0; i < 3; i++) {

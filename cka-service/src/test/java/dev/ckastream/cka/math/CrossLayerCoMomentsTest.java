@@ -642,6 +642,56 @@ class CrossLayerCoMomentsTest {
     }
 
     @Test
+    void sideBySideFoldsGiveTheSameSumsAsFoldsInTurn() {
+        // 9 columns per second-checkpoint layer, 4 layers: 36 columns cut into panels of 5 (the last of 1), so
+        // panels straddle block boundaries and one is narrower than the rest.
+        int la = 3, da = 10, lb = 4, db = 9;
+        List<Review> reviews = data(new Random(41), 150, la, da, lb, db, 1.0);
+        GemmEngine side = GemmEngine.best(3);
+        assertEquals(3, side.threads(), side.implementation());
+        CrossLayerCoMoments inTurn = new CrossLayerCoMoments(la, da, lb, db, GEMM, 32);
+        CrossLayerCoMoments sideBySide = new CrossLayerCoMoments(la, da, lb, db, side, 32);
+        for (Review r : reviews) {
+            inTurn.add(r.a(), r.b());
+            sideBySide.add(r.a(), r.b());
+        }
+        inTurn.flush();
+        sideBySide.flush();
+        CrossLayerCoMoments.State a = inTurn.state();
+        CrossLayerCoMoments.State b = sideBySide.state();
+        assertEquals(a.folded(), b.folded());
+        assertArraysClose(a.sum(), b.sum(), "sum");
+        assertArraysClose(a.normWeightedSums(), b.normWeightedSums(), "U");
+        for (int i = 0; i < la; i++) {
+            assertArraysClose(a.cross()[i], b.cross()[i], "cross row " + i);
+            assertArraysClose(a.selfFirst()[i], b.selfFirst()[i], "self first " + i);
+        }
+        for (int j = 0; j < lb; j++) {
+            assertArraysClose(a.selfSecond()[j], b.selfSecond()[j], "self second " + j);
+        }
+        CkaScores s = sideBySide.scores();
+        for (int i = 0; i < la; i++) {
+            for (int j = 0; j < lb; j++) {
+                double[][] x = layer(reviews, true, i, da);
+                double[][] y = layer(reviews, false, j, db);
+                assertClose(OfflineCka.linearCka(x, y), s.cka()[i][j], 1e-9, "plain " + i + "," + j);
+                assertClose(OfflineCka.debiasedCka(x, y), s.ckaDebiased()[i][j], 1e-9, "debiased " + i + "," + j);
+            }
+        }
+    }
+
+    private static void assertArraysClose(double[] expected, double[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        double scale = 0;
+        for (double v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int k = 0; k < expected.length; k++) {
+            assertEquals(expected[k], actual[k], 1e-13 * Math.max(scale, 1), what + " [" + k + "]");
+        }
+    }
+
+    @Test
     void alignedDiagonalMapsLayersByRelativeDepth() {
         double[][] m = new double[7][13];
         CkaScores s = new CkaScores(10, m, m);

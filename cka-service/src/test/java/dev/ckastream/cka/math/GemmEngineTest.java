@@ -2,10 +2,18 @@ package dev.ckastream.cka.math;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GemmEngineTest {
@@ -91,6 +99,84 @@ class GemmEngineTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void sideBySideEngineRunsTasksConcurrentlyAndReportsThem() throws Exception {
+        GemmEngine engine = GemmEngine.best(2);
+        // OpenBLAS is set to one thread, or the BLAS is pure Java: either way the calls go side by side. (A
+        // native BLAS other than OpenBLAS would keep its own threads; the project installs OpenBLAS.)
+        assertEquals(2, engine.threads(), engine.implementation());
+        assertTrue(engine.implementation().contains("2 single-threaded calls side by side"), engine.implementation());
+        // Each of the first two tasks waits for the other to have started: only concurrent execution ends them.
+        CountDownLatch both = new CountDownLatch(2);
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        AtomicInteger ran = new AtomicInteger();
+        List<Runnable> tasks = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            boolean meet = t < 2;
+            tasks.add(() -> {
+                threads.add(Thread.currentThread().getName());
+                if (meet) {
+                    both.countDown();
+                    try {
+                        assertTrue(both.await(10, TimeUnit.SECONDS), "the other task never started");
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                ran.incrementAndGet();
+            });
+        }
+        engine.runAll(tasks);
+        assertEquals(6, ran.get());
+        assertEquals(2, threads.size(), threads.toString());
+        assertTrue(threads.stream().allMatch(n -> n.startsWith("cka-gemm-")), threads.toString());
+        assertEquals(1, GemmEngine.best().threads());
+    }
+
+    @Test
+    void sideBySideEngineRethrowsATaskFailureAfterTheOthersFinished() {
+        GemmEngine engine = GemmEngine.best(2);
+        AtomicInteger ran = new AtomicInteger();
+        IllegalArgumentException boom = new IllegalArgumentException("boom");
+        List<Runnable> tasks = new ArrayList<>();
+        tasks.add(() -> {
+            throw boom;
+        });
+        for (int t = 0; t < 5; t++) {
+            tasks.add(() -> {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                ran.incrementAndGet();
+            });
+        }
+        assertSame(boom, assertThrows(IllegalArgumentException.class, () -> engine.runAll(tasks)));
+        assertEquals(5, ran.get(), "runAll returned while tasks were still writing");
+    }
+
+    @Test
+    void sideBySideDgemmPanelsEqualOneCall() {
+        Random rnd = new Random(5);
+        int m = 37, n = 53, k = 29, width = 8;
+        double[] a = random(rnd, m * k + m);
+        double[] b = random(rnd, n * k + n);
+        double[] c = random(rnd, m * n);
+        double[] one = c.clone();
+        GemmEngine.best().dgemm(false, true, m, n, k, 1.0, a, 0, m, b, 0, n, 1.0, one, 0, m);
+        GemmEngine side = GemmEngine.best(3);
+        List<Runnable> panels = new ArrayList<>();
+        for (int from = 0; from < n; from += width) {
+            int c0 = from, w = Math.min(width, n - from);
+            panels.add(() -> side.dgemm(false, true, m, w, k, 1.0, a, 0, m, b, c0, n, 1.0, c, c0 * m, m));
+        }
+        side.runAll(panels);
+        for (int i = 0; i < m * n; i++) {
+            assertEquals(one[i], c[i], 1e-12 * Math.max(1, Math.abs(one[i])), "element " + i);
         }
     }
 }
