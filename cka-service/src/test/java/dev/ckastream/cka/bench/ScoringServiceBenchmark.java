@@ -148,6 +148,7 @@ public final class ScoringServiceBenchmark {
     private static Run serve(String what, int reviews, int warmup, int layers, int dim, double rate, boolean labelled,
             List<String> serviceEnv) throws Exception {
         Path work = Files.createTempDirectory("ckastream-bench-cka");
+        boolean failed = false;
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, work.resolve("kafka")).start()) {
             java.util.HashMap<String, String> env = new java.util.HashMap<>(Map.of(
                     "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
@@ -284,6 +285,23 @@ public final class ScoringServiceBenchmark {
             }
             return new Run(what, reviews / seconds, seconds, latencyMillis, records.size(), workSeconds, memory,
                     snapshots, lastLine, engine, cpu, cold);
+        } catch (Exception | Error e) {
+            // Kept for a look at cka.log and the broker's data; a run that completes removes them (up to 2 GB).
+            System.err.println("run failed; its broker data, state and cka.log are kept in " + work);
+            failed = true;
+            throw e;
+        } finally {
+            if (!failed) {
+                deleteTree(work);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
