@@ -84,15 +84,6 @@ public final class CrossLayerCoMoments {
      */
     private double[] buf;
     private int rows;
-    /**
-     * With an engine that runs calls side by side: the batch buffer whose fold is {@link #folding} (or was last),
-     * refilled after that fold ends, its norms and its width; the buffers swap at every fold.
-     */
-    private double[] foldedBuf;
-    private double[] foldedNorms;
-    private int foldedRows;
-    /** The last fold's GEMMs, possibly still running on the engine's threads; awaited before any read. */
-    private GemmEngine.Started folding = GemmEngine.Started.DONE;
     /** Scratch, column-major rows × nl: ν_a of review r at [r + rows*a]. */
     private double[] norms;
     private int pending;
@@ -233,18 +224,13 @@ public final class CrossLayerCoMoments {
             if (dim * (width + 1) > Integer.MAX_VALUE - 16) {
                 throw new IllegalArgumentException("a backlog of " + reviews + " reviews is too large for a Java array");
             }
-            widen((int) width);
+            double[] wider = new double[(int) (dim * (width + 1))];
+            System.arraycopy(buf, 0, wider, 0, pending * dim);
+            buf = wider;
+            norms = new double[(int) width * nl];
+            rows = (int) width;
         }
         foldAt = (int) width;
-    }
-
-    /** Grows the batch buffer being filled to {@code width} reviews, keeping the buffered ones. */
-    private void widen(int width) {
-        double[] wider = new double[dim * (width + 1)];
-        System.arraycopy(buf, 0, wider, 0, pending * dim);
-        buf = wider;
-        norms = new double[width * nl];
-        rows = width;
     }
 
     /**
@@ -279,12 +265,7 @@ public final class CrossLayerCoMoments {
         shiftSet = true;
     }
 
-    /**
-     * Folds the buffered reviews into the accumulators (one GEMM per block row). No-op when empty. With an engine
-     * that runs calls side by side ({@link GemmEngine#threads()} &gt; 1) the GEMMs are started and this returns
-     * at once, with the next reviews going into a second batch buffer; every read ({@link #scores()},
-     * {@link #state()}) and the next fold wait for them first, so results are the same as folding in turn.
-     */
+    /** Folds the buffered reviews into the accumulators (one GEMM per block row). No-op when empty. */
     public void flush() {
         final int m = pending;
         if (m == 0) {
@@ -357,53 +338,11 @@ public final class CrossLayerCoMoments {
         // U (D × nl) += Z (D × m) · N (m × nl)
         final double[] nu = norms;
         calls.add(() -> gemm.dgemm(false, false, dim, nl, m, 1.0, z, 0, dim, nu, 0, ld, 1.0, u, 0, dim));
-        // The previous fold writes the same sums: this one starts when it has ended (the Java loops above only
-        // touched this buffer, the shift and the sums of norms, which no GEMM reads or writes).
-        awaitFold();
-        folding = gemm.startAll(calls);
+        gemm.runAll(calls);
         n += m;
         pending = 0;
         folds++;
-        if (gemm.threads() > 1) {
-            // The GEMMs read this buffer until they end; the next reviews go into the other one.
-            if (foldedBuf == null) {
-                foldedBuf = new double[buf.length];
-                foldedNorms = new double[norms.length];
-                foldedRows = rows;
-            }
-            double[] b = buf;
-            double[] nb = norms;
-            int r = rows;
-            buf = foldedBuf;
-            norms = foldedNorms;
-            rows = foldedRows;
-            foldedBuf = b;
-            foldedNorms = nb;
-            foldedRows = r;
-            if (foldAt > rows) {
-                // A backlog widened the buffer that is now folding: widen this one as well.
-                widen(foldAt);
-            }
-        }
         foldNanos += System.nanoTime() - started;
-    }
-
-    /**
-     * Waits for the last fold's GEMMs (see {@link #flush()}); the wait counts as fold time. Rethrows what failed in
-     * them, once.
-     */
-    private void awaitFold() {
-        GemmEngine.Started last = folding;
-        if (last == GemmEngine.Started.DONE) {
-            return;
-        }
-        long started = System.nanoTime();
-        folding = GemmEngine.Started.DONE;
-        try {
-            last.await();
-        } finally {
-            foldNanos += System.nanoTime() - started;
-        }
     }
 
     /** Folds ({@link #flush()}es of at least one review) since this instance was created. */
@@ -513,7 +452,6 @@ public final class CrossLayerCoMoments {
     }
 
     private void requireFlushed() {
-        awaitFold();
         if (pending > 0) {
             throw new IllegalStateException(pending + " reviews are buffered: flush() before scoring");
         }
@@ -771,7 +709,6 @@ public final class CrossLayerCoMoments {
      * {@link #beginBacklog backlog}, when fewer than the batch capacity are buffered.
      */
     public State state() {
-        awaitFold();
         return new State(firstLayers, firstDim, secondLayers, secondDim, cap, n, shiftSet, shift, sum, q, p, u,
                 cross, selfFirst, selfSecond, pending, buf);
     }

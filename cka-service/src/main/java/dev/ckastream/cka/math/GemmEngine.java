@@ -143,62 +143,37 @@ public final class GemmEngine {
      * is rethrown after the others have finished.
      */
     public void runAll(List<Runnable> tasks) {
-        startAll(tasks).await();
-    }
-
-    /**
-     * Starts {@link #runAll}'s tasks and returns at once when they run side by side (the caller may do other
-     * work meanwhile, on other data, and must {@link Started#await} before it reads or writes what they write);
-     * in turn, they have run when this returns.
-     */
-    public Started startAll(List<Runnable> tasks) {
         if (pool == null || tasks.size() < 2) {
             tasks.forEach(Runnable::run);
-            return Started.DONE;
+            return;
         }
-        return new Started(tasks.stream().<Future<?>>map(pool::submit).toList());
-    }
-
-    /** Tasks {@link #startAll started}: {@link #await} waits for all of them (at most once needed). */
-    public static final class Started {
-
-        static final Started DONE = new Started(List.of());
-
-        private final List<Future<?>> running;
-
-        private Started(List<Future<?>> running) {
-            this.running = running;
-        }
-
-        /** Returns once every task has finished; rethrows the first failure (an Error at once). */
-        public void await() {
-            RuntimeException failed = null;
-            boolean interrupted = false;
-            for (Future<?> f : running) {
-                while (true) {
-                    try {
-                        f.get();
-                        break;
-                    } catch (InterruptedException e) {
-                        // The tasks write into the caller's arrays: return only once none is running.
-                        interrupted = true;
-                    } catch (ExecutionException e) {
-                        Throwable cause = e.getCause();
-                        if (cause instanceof Error error) {
-                            throw error;
-                        }
-                        failed = failed != null ? failed : cause instanceof RuntimeException r ? r
-                                : new IllegalStateException(cause);
-                        break;
+        List<Future<?>> running = tasks.stream().<Future<?>>map(pool::submit).toList();
+        RuntimeException failed = null;
+        boolean interrupted = false;
+        for (Future<?> f : running) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    // The tasks write into the caller's arrays: return only once none is running.
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof Error error) {
+                        throw error;
                     }
+                    failed = failed != null ? failed : cause instanceof RuntimeException r ? r
+                            : new IllegalStateException(cause);
+                    break;
                 }
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (failed != null) {
-                throw failed;
-            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 

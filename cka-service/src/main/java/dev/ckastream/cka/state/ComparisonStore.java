@@ -82,15 +82,14 @@ public class ComparisonStore {
         LOG.infof("comparing %s: topics %s -> %s; GEMM engine %s; state in %s", pairs.keys(),
                 String.join(", ", comparisons.topics()), Topics.SCORES, gemm.implementation(),
                 config.snapshot().enabled() ? snapshots.directory() : "memory only (cka.snapshot.enabled=false)");
-        // Folds side by side fill one batch buffer while the other folds (CrossLayerCoMoments#flush).
-        checkMemory(config.memory(), maxHeap, gemm.threads() > 1 ? 2 : 1);
+        checkMemory(config.memory(), maxHeap);
     }
 
     /**
      * Fails the start (or warns, {@code cka.memory.enforce=false}) when the pairs' states cannot fit the heap at
      * their bounds: a restored pair at its own shape, a new one at {@code cka.memory.layers} × {@code dim}.
      */
-    private void checkMemory(CkaConfig.Memory assumed, long maxHeap, int batchBuffers) {
+    private void checkMemory(CkaConfig.Memory assumed, long maxHeap) {
         long need = BASE_HEAP;
         StringBuilder parts = new StringBuilder();
         for (Comparison c : comparisons.all()) {
@@ -98,7 +97,7 @@ public class ComparisonStore {
             Comparison.StreamSignature b = c.signature(Side.SECOND);
             boolean known = a != null && b != null;
             StateMemory m = StateMemory.of(known ? a.layers() : assumed.layers(), known ? a.dim() : assumed.dim(),
-                    known ? b.layers() : assumed.layers(), known ? b.dim() : assumed.dim(), c.settings(), batchBuffers);
+                    known ? b.layers() : assumed.layers(), known ? b.dim() : assumed.dim(), c.settings());
             need += m.total();
             parts.append(String.format("%n  %s at %s: %s", c.pair(), known ? a.layers() + " × " + a.dim() + " / "
                     + b.layers() + " × " + b.dim() : assumed.layers() + " × " + assumed.dim() + " (assumed,"

@@ -6,31 +6,22 @@ package dev.ckastream.cka.state;
  * waiting halves are allocated with the pair's first review; those two grow to their bounds.
  *
  * @param coMoments      the float64 accumulators: cross block, both sides' self blocks, sums and shift
- * @param batchBuffer    the float64 batch buffers, at their widest ({@code cka.backlog-batch} + {@code cka.update-batch}):
- *                       two when the folds run side by side ({@code cka.gemm-threads} &gt; 1), one filling while the
- *                       other folds
+ * @param batchBuffer    the float64 batch buffer, at its widest ({@code cka.backlog-batch} + {@code cka.update-batch})
  * @param probeSample    the probes' labelled vectors: {@code cka.probe.max-bytes}, the bound of their reservoir
  * @param intervalSample the retained reviews of the CKA intervals and their cached Gram matrices
  * @param waitingHalves  halves waiting for their other half, at most {@code cka.join.max-pending}
  */
 public record StateMemory(long coMoments, long batchBuffer, long probeSample, long intervalSample, long waitingHalves) {
 
-    /** With one batch buffer (folds in turn, {@code cka.gemm-threads=1}). */
     public static StateMemory of(int firstLayers, int firstDim, int secondLayers, int secondDim,
             Comparison.Settings settings) {
-        return of(firstLayers, firstDim, secondLayers, secondDim, settings, 1);
-    }
-
-    /** With {@code batchBuffers} batch buffers: 2 when the co-moment folds run side by side. */
-    public static StateMemory of(int firstLayers, int firstDim, int secondLayers, int secondDim,
-            Comparison.Settings settings, int batchBuffers) {
         long w1 = (long) firstLayers * firstDim;
         long w2 = (long) secondLayers * secondDim;
         long w = w1 + w2;
         long nl = firstLayers + secondLayers;
         long coMoments = 8 * (w1 * w2 + (long) firstLayers * firstDim * firstDim
                 + (long) secondLayers * secondDim * secondDim + 2 * w + w * nl + nl * nl);
-        long batch = batchBuffers * 8 * w * (settings.backlogBatch() + settings.updateBatch() + 1L);
+        long batch = 8 * w * (settings.backlogBatch() + settings.updateBatch() + 1L);
         long sample = settings.intervalSample();
         long intervals = 4 * sample * w + 8 * (nl * sample * sample + 2 * sample * sample
                 + 2 * sample * Math.max(firstDim, secondDim));

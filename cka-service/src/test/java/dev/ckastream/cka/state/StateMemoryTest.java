@@ -30,8 +30,6 @@ class StateMemoryTest {
         long blocks = 8 * (w * w + 2L * 7 * 768 * 768);
         assertTrue(m.coMoments() >= blocks && m.coMoments() < blocks * 1.01, m.describe());
         assertEquals(8L * 2 * w * (512 + 64 + 1), m.batchBuffer());
-        // Folds side by side (cka.gemm-threads > 1): a second buffer fills while the first folds.
-        assertEquals(2 * m.batchBuffer(), StateMemory.of(7, 768, 7, 768, DEFAULTS, 2).batchBuffer());
         assertEquals(1L << 30, m.probeSample());
         assertEquals(4L * 10_000 * w, m.waitingHalves());
         assertEquals("1,660 MB (co-moments 299, batch buffer 50, probe sample ≤ 1,074, interval sample 23,"
@@ -48,22 +46,20 @@ class StateMemoryTest {
 
     @Test
     void pairsThatCannotFitTheHeapStopTheStartNamingTheBound() {
-        // Folds side by side: two batch buffers per pair in the bound.
-        CkaConfig config = CkaSettings.of("cka.checkpoints", "base,s1,s2,s3", "cka.snapshot.enabled", "false",
-                "cka.gemm-threads", "2");
+        CkaConfig config = CkaSettings.of("cka.checkpoints", "base,s1,s2,s3", "cka.snapshot.enabled", "false");
         ComparedPairs pairs = ComparedPairs.resolve(Optional.of(List.of("base", "s1", "s2", "s3")), "x", "y",
                 "first-vs-each");
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new ComparisonStore(config, pairs, 2_500_000_000L));
         long third = StateMemory.of(7, 768, 7, 768, new Comparison.Settings("a", "b", 10_000, 600_000, 64,
-                (1L << 30) / 3, 1.0, 256, 512), 2).total();
+                (1L << 30) / 3, 1.0, 256, 512)).total();
         assertTrue(e.getMessage().contains(String.format("3 pair(s) need up to %,d MB of the heap's 2,500 MB",
                 StateMemory.mb(3 * third + ComparisonStore.BASE_HEAP))), e.getMessage());
         assertTrue(e.getMessage().contains("base~s2 at 7 × 768 (assumed, cka.memory.layers/dim): "
                 + String.format("%,d MB", StateMemory.mb(third))), e.getMessage());
         assertTrue(e.getMessage().contains("lower cka.probe.max-bytes"), e.getMessage());
         // The same pairs fit a larger heap, and with the check off they start with a warning.
-        assertEquals(3, (int) new ComparisonStore(config, pairs, 3_300_000_000L).read(cs -> cs.all().size()));
+        assertEquals(3, (int) new ComparisonStore(config, pairs, 3_100_000_000L).read(cs -> cs.all().size()));
         CkaConfig warnOnly = CkaSettings.of("cka.snapshot.enabled", "false", "cka.memory.enforce", "false");
         assertEquals(3, (int) new ComparisonStore(warnOnly, pairs, 1_000_000_000L).read(cs -> cs.all().size()));
     }
