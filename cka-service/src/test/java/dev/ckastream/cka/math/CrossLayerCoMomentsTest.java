@@ -646,15 +646,35 @@ class CrossLayerCoMomentsTest {
         // 9 columns per second-checkpoint layer, 4 layers: 36 columns cut into panels of 5 (the last of 1), so
         // panels straddle block boundaries and one is narrower than the rest.
         int la = 3, da = 10, lb = 4, db = 9;
-        List<Review> reviews = data(new Random(41), 150, la, da, lb, db, 1.0);
+        List<Review> reviews = data(new Random(41), 400, la, da, lb, db, 1.0);
         GemmEngine side = GemmEngine.best(3);
         assertEquals(3, side.threads(), side.implementation());
-        CrossLayerCoMoments inTurn = new CrossLayerCoMoments(la, da, lb, db, GEMM, 32);
-        CrossLayerCoMoments sideBySide = new CrossLayerCoMoments(la, da, lb, db, side, 32);
-        for (Review r : reviews) {
-            inTurn.add(r.a(), r.b());
-            sideBySide.add(r.a(), r.b());
+        CrossLayerCoMoments inTurn = new CrossLayerCoMoments(la, da, lb, db, GEMM, 16);
+        CrossLayerCoMoments sideBySide = new CrossLayerCoMoments(la, da, lb, db, side, 16);
+        // Backlogs of changing widths (folds of 9 to 100 reviews, the panels' GEMMs as wide) with reads in between.
+        int[] backlogs = {0, 40, 5, 70, 0, 25, 100};
+        int next = 0;
+        for (int chunk = 0; next < reviews.size(); chunk++) {
+            int width = backlogs[chunk % backlogs.length];
+            int size = Math.min(Math.max(width, 9), reviews.size() - next);
+            inTurn.beginBacklog(width);
+            sideBySide.beginBacklog(width);
+            for (Review r : reviews.subList(next, next + size)) {
+                inTurn.add(r.a(), r.b());
+                sideBySide.add(r.a(), r.b());
+            }
+            next += size;
+            inTurn.endBacklog();
+            sideBySide.endBacklog();
+            assertEquals(inTurn.pending(), sideBySide.pending());
+            if (chunk % 3 == 2) {
+                inTurn.flush();
+                sideBySide.flush();
+                assertClose(inTurn.scores().cka()[1][2], sideBySide.scores().cka()[1][2], 1e-12, "mid-stream");
+            }
         }
+        assertEquals(inTurn.folds(), sideBySide.folds());
+        assertTrue(sideBySide.folds() > 6, "folds: " + sideBySide.folds());
         inTurn.flush();
         sideBySide.flush();
         CrossLayerCoMoments.State a = inTurn.state();
