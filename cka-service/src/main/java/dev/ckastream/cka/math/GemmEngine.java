@@ -148,7 +148,7 @@ public final class GemmEngine {
             return;
         }
         List<Future<?>> running = tasks.stream().<Future<?>>map(pool::submit).toList();
-        RuntimeException failed = null;
+        Throwable failed = null;
         boolean interrupted = false;
         for (Future<?> f : running) {
             while (true) {
@@ -159,12 +159,7 @@ public final class GemmEngine {
                     // The tasks write into the caller's arrays: return only once none is running.
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof Error error) {
-                        throw error;
-                    }
-                    failed = failed != null ? failed : cause instanceof RuntimeException r ? r
-                            : new IllegalStateException(cause);
+                    failed = failed != null ? failed : e.getCause();
                     break;
                 }
             }
@@ -172,8 +167,14 @@ public final class GemmEngine {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        if (failed instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failed instanceof Error error) {
+            throw error;
+        }
         if (failed != null) {
-            throw failed;
+            throw new IllegalStateException(failed);
         }
     }
 

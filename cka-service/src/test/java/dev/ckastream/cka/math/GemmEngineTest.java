@@ -157,6 +157,13 @@ class GemmEngineTest {
         }
         assertSame(boom, assertThrows(IllegalArgumentException.class, () -> engine.runAll(tasks)));
         assertEquals(5, ran.get(), "runAll returned while tasks were still writing");
+        // An Error (e.g. out of memory in a task) waits for the others as well.
+        AssertionError fatal = new AssertionError("fatal");
+        tasks.set(0, () -> {
+            throw fatal;
+        });
+        assertSame(fatal, assertThrows(AssertionError.class, () -> engine.runAll(tasks)));
+        assertEquals(10, ran.get(), "runAll returned while tasks were still writing");
     }
 
     @Test
