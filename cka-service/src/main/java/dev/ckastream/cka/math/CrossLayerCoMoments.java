@@ -307,10 +307,9 @@ public final class CrossLayerCoMoments {
                 }
             }
         }
-        // Every call below writes its own part of the sums, so they may run side by side (GemmEngine#runAll):
-        // then the cross block rows are cut into column panels, enough for the engine's threads to share evenly.
-        final double[] z = buf;
-        final int ld = rows;
+        // Every call below writes its own part of the sums, so they may run side by side (GemmEngine#runAll, which
+        // returns when all are done): then the cross block rows are cut into column panels, enough for the engine's
+        // threads to share evenly.
         List<Runnable> calls = new ArrayList<>();
         // cross blocks: row i  (firstDim × secondLayers*secondDim) += A_i[firstDim × m] · B_all[secondLayers*secondDim × m]ᵀ
         int columns = secondLayers * secondDim;
@@ -322,22 +321,21 @@ public final class CrossLayerCoMoments {
             for (int from = 0; from < columns; from += width) {
                 final int c0 = from;
                 final int w = Math.min(width, columns - from);
-                calls.add(() -> gemm.dgemm(false, true, firstDim, w, m, 1.0, z, row * firstDim, dim, z, offSecond + c0, dim,
+                calls.add(() -> gemm.dgemm(false, true, firstDim, w, m, 1.0, buf, row * firstDim, dim, buf, offSecond + c0, dim,
                         1.0, cross[row], c0 * firstDim, firstDim));
             }
         }
         for (int i = 0; i < firstLayers; i++) {
             final int layer = i;
-            calls.add(() -> gemm.dsyrkUpper(firstDim, m, 1.0, z, layer * firstDim, dim, 1.0, selfFirst[layer], 0, firstDim));
+            calls.add(() -> gemm.dsyrkUpper(firstDim, m, 1.0, buf, layer * firstDim, dim, 1.0, selfFirst[layer], 0, firstDim));
         }
         for (int j = 0; j < secondLayers; j++) {
             final int layer = j;
-            calls.add(() -> gemm.dsyrkUpper(secondDim, m, 1.0, z, offSecond + layer * secondDim, dim, 1.0, selfSecond[layer], 0,
+            calls.add(() -> gemm.dsyrkUpper(secondDim, m, 1.0, buf, offSecond + layer * secondDim, dim, 1.0, selfSecond[layer], 0,
                     secondDim));
         }
         // U (D × nl) += Z (D × m) · N (m × nl)
-        final double[] nu = norms;
-        calls.add(() -> gemm.dgemm(false, false, dim, nl, m, 1.0, z, 0, dim, nu, 0, ld, 1.0, u, 0, dim));
+        calls.add(() -> gemm.dgemm(false, false, dim, nl, m, 1.0, buf, 0, dim, norms, 0, rows, 1.0, u, 0, dim));
         gemm.runAll(calls);
         n += m;
         pending = 0;

@@ -102,10 +102,15 @@ public final class GemmEngine {
         return e;
     }
 
+    /** The native library netlib loads: its own system properties, as the class comment lists them. */
+    private static String nativeLibrary() {
+        String path = System.getProperty("dev.ludovic.netlib.blas.nativeLibPath");
+        return path != null ? path : System.getProperty("dev.ludovic.netlib.blas.nativeLib", "libblas.so.3");
+    }
+
     /** Sets the OpenBLAS that netlib loaded to one thread; null when done, else why not. */
     private static String singleThreadedOpenBlas() {
-        String path = System.getProperty("dev.ludovic.netlib.blas.nativeLibPath");
-        String lib = path != null ? path : System.getProperty("dev.ludovic.netlib.blas.nativeLib", "libblas.so.3");
+        String lib = nativeLibrary();
         try {
             NativeLibrary library = NativeLibrary.getInstance(lib);
             Function set = library.getFunction("openblas_set_num_threads");
@@ -190,9 +195,7 @@ public final class GemmEngine {
         String name = blas.getClass().getSimpleName();
         String side = pool == null ? "" : ", " + threads + " single-threaded calls side by side";
         if (isNative()) {
-            String path = System.getProperty("dev.ludovic.netlib.blas.nativeLibPath");
-            String lib = path != null ? path : System.getProperty("dev.ludovic.netlib.blas.nativeLib", "libblas.so.3");
-            return name + " (native, " + lib + ")" + side;
+            return name + " (native, " + nativeLibrary() + ")" + side;
         }
         return name + " (pure Java)" + side;
     }

@@ -91,15 +91,10 @@ public final class CoMomentBenchmark {
                     }
                 }
             };
-            int dim = la * da + lb * db;
-            double[] z = new double[dim * (m + 1)];
-            for (int k = 0; k < dim * m; k++) {
-                z[k] = rnd.nextGaussian();
-            }
-            double[][] cross = new double[la][da * lb * db];
-            double[][] selfA = new double[la][da * da];
-            double[][] selfB = new double[lb][db * db];
-            Runnable bareRep = bareFirst != null ? () -> { } : bareUpdate(gemm, la, da, lb, db, m, perRep, z, cross, selfA, selfB);
+            // Side by side, the bare update was timed before (bareFirst): no batch or accumulators for it here.
+            Runnable bareRep = bareFirst != null ? () -> { } : bareUpdate(gemm, la, da, lb, db, m, perRep,
+                    randomBatch(rnd, la * da + lb * db, m), new double[la][da * lb * db], new double[la][da * da],
+                    new double[lb][db * db]);
             oursRep.run(); // warm-up: JIT, page-in of the accumulators
             bareRep.run();
             double[] tOurs = new double[reps];
@@ -139,19 +134,26 @@ public final class CoMomentBenchmark {
      */
     public static double bareReviewsPerSecond(GemmEngine gemm, int la, int da, int lb, int db, int m, int reps,
             int perRep, double[][] cross, double[][] selfA, double[][] selfB) {
-        Random rnd = new Random(m);
-        int dim = la * da + lb * db;
-        double[] z = new double[dim * (m + 1)];
-        for (int k = 0; k < dim * m; k++) {
-            z[k] = rnd.nextGaussian();
-        }
-        Runnable rep = bareUpdate(gemm, la, da, lb, db, m, perRep, z, cross, selfA, selfB);
+        Runnable rep = bareUpdate(gemm, la, da, lb, db, m, perRep, randomBatch(new Random(m), la * da + lb * db, m),
+                cross, selfA, selfB);
         rep.run();
         double[] t = new double[reps];
         for (int i = 0; i < reps; i++) {
             t[i] = seconds(rep);
         }
         return (double) perRep * m / median(t);
+    }
+
+    /**
+     * {@code m} reviews of {@code dim} standard normal values, column-major, with one column of slack (netlib's
+     * argument checks, see {@link GemmEngine}).
+     */
+    private static double[] randomBatch(Random rnd, int dim, int m) {
+        double[] z = new double[dim * (m + 1)];
+        for (int k = 0; k < dim * m; k++) {
+            z[k] = rnd.nextGaussian();
+        }
+        return z;
     }
 
     /**

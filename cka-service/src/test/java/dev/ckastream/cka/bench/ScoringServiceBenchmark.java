@@ -292,15 +292,7 @@ public final class ScoringServiceBenchmark {
             throw e;
         } finally {
             if (!failed) {
-                deleteTree(work);
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+                EmbeddedKafkaBroker.deleteRecursively(work);
             }
         }
     }

@@ -9,10 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+
+import dev.ckastream.deploy.broker.EmbeddedKafkaBroker;
 
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -75,7 +76,7 @@ final class HeadlessChromium implements AutoCloseable {
             driver = new ChromeDriver(service, options);
         } catch (RuntimeException e) {
             service.stop();
-            delete(profileDir);
+            EmbeddedKafkaBroker.deleteRecursively(profileDir);
             throw e;
         }
         driver.manage().timeouts().pageLoadTimeout(PAGE_LOAD_TIMEOUT).scriptTimeout(Duration.ofSeconds(10));
@@ -122,13 +123,7 @@ final class HeadlessChromium implements AutoCloseable {
             driver.quit();
         } finally {
             service.stop();
-            delete(profileDir);
-        }
-    }
-
-    private static void delete(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            EmbeddedKafkaBroker.deleteRecursively(profileDir);
         }
     }
 }

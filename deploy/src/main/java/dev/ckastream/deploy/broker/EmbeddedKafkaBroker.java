@@ -235,7 +235,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    static void deleteRecursively(Path root) {
+    /**
+     * Deletes a directory and everything in it (nothing when it does not exist); also for the benchmarks' and tests'
+     * other temporary folders.
+     */
+    public static void deleteRecursively(Path root) {
         if (!Files.exists(root)) {
             return;
         }
