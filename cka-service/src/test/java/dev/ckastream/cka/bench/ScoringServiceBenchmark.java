@@ -72,14 +72,19 @@ public final class ScoringServiceBenchmark {
             String engine, String cpu, double coldReviewsPerSecond, double serviceCpuPerReview,
             double harnessCpuPerReview) {
 
-        /**
-         * The most reviews/s any service could reach on this machine beside this run's broker and producer: the
-         * cores, less what the benchmark's JVM took per pair, all doing the bare update at {@code limit} (which
-         * had every core to itself): {@code cores / (cores / limit + harness CPU per pair)}.
-         */
+        /** {@link ScoringServiceBenchmark#ceiling} beside this run's broker and producer. */
         double ceiling(double limit, int cores) {
-            return cores / (cores / limit + harnessCpuPerReview);
+            return ScoringServiceBenchmark.ceiling(limit, cores, harnessCpuPerReview);
         }
+    }
+
+    /**
+     * The most reviews/s any service could reach on a machine of {@code cores} beside a broker and producer
+     * taking {@code otherCpuPerReview} CPU seconds per pair: every core busy with nothing but those and the bare
+     * update at {@code limit} reviews/s (which had every core to itself), {@code cores / (cores / limit + other)}.
+     */
+    static double ceiling(double limit, int cores, double otherCpuPerReview) {
+        return cores / (cores / limit + otherCpuPerReview);
     }
 
     public static void main(String[] args) throws Exception {
@@ -204,7 +209,7 @@ public final class ScoringServiceBenchmark {
         }
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
