@@ -62,15 +62,19 @@ public final class ScoringServiceBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int[] BLAS_BATCHES = {64, 256, 512};
     private static final List<String> PARTS = List.of("update", "wait", "fold", "scores", "intervals", "probes", "snapshot");
+    /** The repeated runs' kinds, as the summary groups them. */
+    private static final String LABELLED = "labelled, as fast as possible";
+    private static final String UNLABELLED = "unlabelled, as fast as possible";
 
     /**
-     * One service run's figures; {@code serviceCpuPerReview} and {@code harnessCpuPerReview} are CPU seconds per
-     * pair over the measured run, of the service's process and of this JVM (broker, producer, score watcher).
+     * One service run's figures; {@code paced}: pairs were sent at a fixed rate; {@code serviceCpuPerReview} and
+     * {@code harnessCpuPerReview} are CPU seconds per pair over the measured run, of the service's process and of
+     * this JVM (broker, producer, score watcher).
      */
-    record Run(String what, String kind, double reviewsPerSecond, double seconds, double[] latencyMillis,
-            int scoreRecords, Map<String, Double> workSeconds, List<String> memory, List<String> snapshots, String last,
-            String engine, String cpu, double coldReviewsPerSecond, double serviceCpuPerReview,
-            double harnessCpuPerReview) {
+    record Run(String what, String kind, boolean paced, double reviewsPerSecond, double seconds,
+            double[] latencyMillis, int scoreRecords, Map<String, Double> workSeconds, List<String> memory,
+            List<String> snapshots, String last, String engine, String cpu, double coldReviewsPerSecond,
+            double serviceCpuPerReview, double harnessCpuPerReview) {
 
         /** {@link ScoringServiceBenchmark#ceiling} beside this run's broker and producer. */
         double ceiling(double limit, int cores) {
@@ -120,12 +124,10 @@ public final class ScoringServiceBenchmark {
         for (int round = 1; round <= (ratesOnly ? 0 : repeat); round++) {
             // Labelled and unlabelled alternate, so a slow phase of the machine falls on both.
             String of = repeat > 1 ? String.format(" (%d of %d)", round, repeat) : "";
-            Run labelled = serve("labelled, as fast as possible" + of, "labelled, as fast as possible", reviews,
-                    warmup, layers, dim, 0, true, serviceEnv);
+            Run labelled = serve(LABELLED + of, LABELLED, reviews, warmup, layers, dim, 0, true, serviceEnv);
             runs.add(labelled);
             labelledRates.add(labelled.reviewsPerSecond);
-            runs.add(serve("unlabelled, as fast as possible" + of, "unlabelled, as fast as possible", reviews, warmup,
-                    layers, dim, 0, false, serviceEnv));
+            runs.add(serve(UNLABELLED + of, UNLABELLED, reviews, warmup, layers, dim, 0, false, serviceEnv));
         }
         if (replay) {
             runs.add(serve("labelled, replayed (topics full at start)", "labelled, replayed", reviews, 0, layers, dim,
@@ -166,7 +168,7 @@ public final class ScoringServiceBenchmark {
 
         System.out.printf("%nsummary (%d pairs of %d x %d per checkpoint%s; %d cores; GEMM engine %s):%n", reviews, layers,
                 dim, warmup > 0 ? String.format(", after %d warm-up pairs on the same broker and service", warmup) : "",
-                Runtime.getRuntime().availableProcessors(), runs.get(0).engine);
+                cores, runs.get(0).engine);
         System.out.printf("  BLAS limit: %.0f reviews/s (bare update at its fastest batch size, %d per batch at best%s)%n",
                 best, bestBatch, repeat > 1 ? String.format("; median of %d, range %.0f-%.0f", repeat,
                         min(limits), max(limits)) : "");
@@ -179,9 +181,8 @@ public final class ScoringServiceBenchmark {
                 shares.append(String.format(" %s %.0f%%", part, 100 * sec / r.seconds));
             }
             // At a fixed rate the pace is the producer's, not the machine's: a ceiling would say nothing there.
-            String ceiling = r.kind.contains("as fast as possible") || r.kind.contains("replayed")
-                    ? String.format(" | ceiling beside this JVM: %.0f reviews/s = %.2f", r.ceiling(best, cores),
-                            r.ceiling(best, cores) / best) : "";
+            String ceiling = r.paced ? "" : String.format(" | ceiling beside this JVM: %.0f reviews/s = %.2f",
+                    r.ceiling(best, cores), r.ceiling(best, cores) / best);
             System.out.printf("  %-45s %6.0f reviews/s = %.2f of the BLAS limit | latency median %.0f ms, p95 %.0f ms,"
                     + " max %.0f ms | time in%s | CPU: %s; per review: service %.2f ms, this JVM %.2f ms%s%s%n",
                     r.what + ":", r.reviewsPerSecond, r.reviewsPerSecond / best, r.latencyMillis[0],
@@ -192,7 +193,7 @@ public final class ScoringServiceBenchmark {
         }
         if (repeat > 1) {
             System.out.printf("%n  over the %d repeats (each ratio against the median limit; the ceiling as above):%n", repeat);
-            for (String kind : List.of("labelled, as fast as possible", "unlabelled, as fast as possible")) {
+            for (String kind : List.of(LABELLED, UNLABELLED)) {
                 List<Run> same = runs.stream().filter(r -> r.kind.equals(kind)).toList();
                 if (same.isEmpty()) {
                     continue;
@@ -366,9 +367,9 @@ public final class ScoringServiceBenchmark {
             if (last.get("reviews").asLong() != total || last.get("deadLetters").asLong() != 0) {
                 throw new IllegalStateException("the service did not count every pair exactly once: " + lastLine);
             }
-            return new Run(what, kind, reviews / seconds, seconds, latencyMillis, records.size(), workSeconds, memory,
-                    snapshots, lastLine, engine, cpu, cold, (cpuAtEnd[0] - cpuAtStart[0]) / 1e9 / reviews,
-                    (cpuAtEnd[1] - cpuAtStart[1]) / 1e9 / reviews);
+            return new Run(what, kind, rate > 0, reviews / seconds, seconds, latencyMillis, records.size(),
+                    workSeconds, memory, snapshots, lastLine, engine, cpu, cold,
+                    (cpuAtEnd[0] - cpuAtStart[0]) / 1e9 / reviews, (cpuAtEnd[1] - cpuAtStart[1]) / 1e9 / reviews);
         } catch (Exception | Error e) {
             // Kept for a look at cka.log and the broker's data; a run that completes removes them (up to 2 GB).
             System.err.println("run failed; its broker data, state and cka.log are kept in " + work);
