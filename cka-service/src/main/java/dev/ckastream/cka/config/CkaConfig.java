@@ -126,6 +126,14 @@ public interface CkaConfig {
         Duration after();
 
         /**
+         * No batch for this long after one that was behind: the backlog is drained, and the scores of everything
+         * it brought go out at once (at most {@code after}). A gap this long between two batches of one backlog
+         * costs one emission more, paced as when caught up.
+         */
+        @WithDefault("100ms")
+        Duration drainedAfter();
+
+        /**
          * Most share of the consumer's time in score emissions while behind: after one that took t, the next
          * waits t × (1/share − 1), at least {@code cka.emit-interval} and at most {@code max-gap}.
          */

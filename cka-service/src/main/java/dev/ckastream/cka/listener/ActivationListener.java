@@ -8,9 +8,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -37,6 +40,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
 import org.apache.kafka.common.header.Headers;
+import org.jboss.logging.Logger;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
@@ -46,10 +50,13 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  * its topic; what cannot be counted goes to {@code activations.dlq}. The reviews a batch completes are folded into the co-moments together
  * (up to {@code cka.backlog-batch}). Scores go out after every {@code cka.emit-every} newly counted reviews
  * (at most once per polled batch, and spaced to {@code cka.emit-max-share} of the time) and, when something
- * changed, every {@code cka.emit-interval}; while the service is behind ({@link StreamPace}), less often.
+ * changed, every {@code cka.emit-interval}; while the service is behind ({@link StreamPace}), less often, and as
+ * soon as a backlog has drained ({@code cka.backlog.drained-after} without a batch), at once.
  */
 @ApplicationScoped
 public class ActivationListener {
+
+    private static final Logger LOG = Logger.getLogger(ActivationListener.class);
 
     private final ComparisonStore store;
     private final ActivationDeadLetters deadLetters;
@@ -61,6 +68,12 @@ public class ActivationListener {
     private final int emitEvery;
     private final Duration publishTimeout;
     private final long emitIntervalNanos;
+    /** Watches for the end of a backlog after each batch that was behind ({@link #publishOnceDrained}). */
+    private final ScheduledExecutorService drainWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cka-drain-watch");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Inject
     public ActivationListener(CkaConfig config, ComparisonStore store, ActivationDeadLetters deadLetters,
@@ -132,6 +145,9 @@ public class ActivationListener {
                 board.publishIfChanged();
             }
             trainer.counted();
+        }
+        if (pace.lastBatchBehind()) {
+            drainWatch.schedule(this::publishOnceDrained, pace.drainedAfterMillis() + 1, TimeUnit.MILLISECONDS);
         }
         // A batch whose dead letters the broker did not take in time is nacked, never acked: with
         // failure-strategy=fail its offsets stay uncommitted.
@@ -270,6 +286,33 @@ public class ActivationListener {
             return;
         }
         board.publishIfChanged();
+    }
+
+    /**
+     * After a batch that was behind: once no batch has come for {@code cka.backlog.drained-after}, the backlog is
+     * drained, and what it brought is published now, paced as when caught up, instead of at the backlog's sparser
+     * cadence or the next {@link #tick}. A batch that comes first does this itself or schedules the next check.
+     */
+    private void publishOnceDrained() {
+        if (pace.streaming(pace.drainedAfterMillis())) {
+            return;
+        }
+        long wait = board.nanosUntilEmissionDue();
+        if (wait > 0) {
+            drainWatch.schedule(this::publishOnceDrained, wait, TimeUnit.NANOSECONDS);
+            return;
+        }
+        try {
+            board.publishIfChanged();
+        } catch (RuntimeException e) {
+            // A scheduled task's exception would otherwise vanish; the next batch or tick publishes again.
+            LOG.warnf(e, "the scores after a drained backlog were not published");
+        }
+    }
+
+    @PreDestroy
+    void stopDrainWatch() {
+        drainWatch.shutdownNow();
     }
 
     private static DeadLetter evicted(Comparison c, ReviewJoin.Evicted e, boolean several) {

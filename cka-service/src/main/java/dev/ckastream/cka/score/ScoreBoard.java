@@ -142,7 +142,12 @@ public class ScoreBoard {
      * of new reviews), and more so while the service is behind.
      */
     public boolean emissionDue() {
-        return System.nanoTime() - nanosAtLastEmissionEnd >= pace.emissionGapNanos(nanosOfLastEmission);
+        return nanosUntilEmissionDue() <= 0;
+    }
+
+    /** How long until an emission is {@link #emissionDue() due}; zero or less: it is due now. */
+    public long nanosUntilEmissionDue() {
+        return pace.emissionGapNanos(nanosOfLastEmission) - (System.nanoTime() - nanosAtLastEmissionEnd);
     }
 
     /** Time since the last emission ended. */

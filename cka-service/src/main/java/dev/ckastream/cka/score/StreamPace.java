@@ -22,6 +22,7 @@ import dev.ckastream.cka.config.CkaConfig;
 public class StreamPace {
 
     private final long afterMillis;
+    private final long drainedAfterMillis;
     private final double emitShare;
     private final double idleEmitShare;
     private final int maxPollRecords;
@@ -41,7 +42,8 @@ public class StreamPace {
     public StreamPace(CkaConfig config, MeterRegistry registry,
             @ConfigProperty(name = "mp.messaging.incoming.activations.max.poll.records", defaultValue = "500")
             int maxPollRecords) {
-        this(config.backlog().after(), config.emitMaxShare(), config.emitIdleShare(), config.backlog().emitShare(),
+        this(config.backlog().after(), config.backlog().drainedAfter(), config.emitMaxShare(), config.emitIdleShare(),
+                config.backlog().emitShare(),
                 config.emitInterval(), config.backlog().maxGap(), config.probe().maxShare(),
                 config.backlog().probeShare(), maxPollRecords);
         Gauge.builder("ckastream.cka.behind", this, p -> p.behind() ? 1 : 0)
@@ -50,15 +52,21 @@ public class StreamPace {
     }
 
     /** Without a caught-up share: emissions take {@code emitShare} whether or not records are waiting. */
-    public StreamPace(Duration after, double emitShare, double backlogEmitShare, Duration emitInterval, Duration maxGap,
-            double probeShare, double backlogProbeShare) {
-        this(after, emitShare, emitShare, backlogEmitShare, emitInterval, maxGap, probeShare, backlogProbeShare,
-                Integer.MAX_VALUE);
+    public StreamPace(Duration after, Duration drainedAfter, double emitShare, double backlogEmitShare,
+            Duration emitInterval, Duration maxGap, double probeShare, double backlogProbeShare) {
+        this(after, drainedAfter, emitShare, emitShare, backlogEmitShare, emitInterval, maxGap, probeShare,
+                backlogProbeShare, Integer.MAX_VALUE);
     }
 
-    public StreamPace(Duration after, double emitShare, double idleEmitShare, double backlogEmitShare,
-            Duration emitInterval, Duration maxGap, double probeShare, double backlogProbeShare, int maxPollRecords) {
+    public StreamPace(Duration after, Duration drainedAfter, double emitShare, double idleEmitShare,
+            double backlogEmitShare, Duration emitInterval, Duration maxGap, double probeShare, double backlogProbeShare,
+            int maxPollRecords) {
         this.afterMillis = after.toMillis();
+        this.drainedAfterMillis = drainedAfter.toMillis();
+        if (drainedAfterMillis < 1 || drainedAfterMillis > afterMillis) {
+            throw new IllegalArgumentException("cka.backlog.drained-after (" + drainedAfter + ") must be at least 1 ms and"
+                    + " at most cka.backlog.after (" + after + ")");
+        }
         this.emitShare = share("cka.emit-max-share", emitShare);
         this.idleEmitShare = share("cka.emit-idle-share", idleEmitShare);
         this.maxPollRecords = maxPollRecords;
@@ -116,11 +124,24 @@ public class StreamPace {
 
     /**
      * Behind as of the last polled batch, while batches keep coming: once no batch has been applied or
-     * arrived for half of {@code cka.backlog.after}, the backlog is drained and the service is caught up, so
+     * arrived for {@code cka.backlog.drained-after}, the backlog is drained and the service is caught up, so
      * that the last scores of a replay are not held back by the backlog's sparser emissions.
      */
     public boolean behind(long nowMillis) {
-        return behind && (applying || nowMillis - lastBatchDoneMillis < afterMillis / 2);
+        return behind && (applying || nowMillis - lastBatchDoneMillis < drainedAfterMillis);
+    }
+
+    /** {@code cka.backlog.drained-after}: how long without a batch after a backlog batch before it counts as drained. */
+    public long drainedAfterMillis() {
+        return drainedAfterMillis;
+    }
+
+    /**
+     * Whether the last polled batch was behind (whether or not the backlog has drained since): after such a
+     * batch the scores wait for the backlog's sparser emissions, so its end has to be watched for.
+     */
+    public boolean lastBatchBehind() {
+        return behind;
     }
 
     /**

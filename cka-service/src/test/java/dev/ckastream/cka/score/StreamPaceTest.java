@@ -14,7 +14,7 @@ class StreamPaceTest {
     private static final long MS = 1_000_000L;
 
     private static StreamPace pace() {
-        return new StreamPace(Duration.ofSeconds(1), 0.25, 0.05, Duration.ofSeconds(1), Duration.ofSeconds(10), 0.25, 0.1);
+        return new StreamPace(Duration.ofSeconds(1), Duration.ofMillis(100), 0.25, 0.05, Duration.ofSeconds(1), Duration.ofSeconds(10), 0.25, 0.1);
     }
 
     @Test
@@ -35,15 +35,17 @@ class StreamPaceTest {
         pace.polled(0, 5_000);
         assertTrue(pace.behind(9_000), "while the batch is applied, however long that takes");
         pace.applied(9_000);
-        assertTrue(pace.behind(9_400), "the next batch may be on its way");
-        assertFalse(pace.behind(9_500), "no batch for half of cka.backlog.after: drained");
+        assertTrue(pace.lastBatchBehind());
+        assertTrue(pace.behind(9_099), "the next batch may be on its way");
+        assertFalse(pace.behind(9_100), "no batch for cka.backlog.drained-after: drained");
+        assertTrue(pace.lastBatchBehind(), "the last batch was behind, drained or not");
         pace.polled(9_000, 12_000);
         assertTrue(pace.behind(12_100), "a new backlog batch");
     }
 
     @Test
     void caughtUpEmissionsMayTakeTheIdleShare() {
-        StreamPace pace = new StreamPace(Duration.ofSeconds(1), 0.25, 0.5, 0.05, Duration.ofSeconds(1),
+        StreamPace pace = new StreamPace(Duration.ofSeconds(1), Duration.ofMillis(100), 0.25, 0.5, 0.05, Duration.ofSeconds(1),
                 Duration.ofSeconds(10), 0.25, 0.1, 1024);
         assertFalse(pace.caughtUp(), "before the first poll");
         pace.polled(10_000, 10_100, 40);
@@ -102,12 +104,21 @@ class StreamPaceTest {
 
     @Test
     void sharesOutsideTheUnitIntervalAndAShortMaxGapAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new StreamPace(Duration.ofSeconds(1), 0.25, 0, Duration.ofSeconds(1),
+        assertThrows(IllegalArgumentException.class, () -> new StreamPace(Duration.ofSeconds(1), Duration.ofMillis(100), 0.25, 0, Duration.ofSeconds(1),
                 Duration.ofSeconds(10), 0.25, 0.1));
-        assertThrows(IllegalArgumentException.class, () -> new StreamPace(Duration.ofSeconds(1), 1.5, 0.05, Duration.ofSeconds(1),
+        assertThrows(IllegalArgumentException.class, () -> new StreamPace(Duration.ofSeconds(1), Duration.ofMillis(100), 1.5, 0.05, Duration.ofSeconds(1),
                 Duration.ofSeconds(10), 0.25, 0.1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new StreamPace(Duration.ofSeconds(1),
-                0.25, 0.05, Duration.ofSeconds(5), Duration.ofSeconds(2), 0.25, 0.1));
+                Duration.ofMillis(100), 0.25, 0.05, Duration.ofSeconds(5), Duration.ofSeconds(2), 0.25, 0.1));
         assertTrue(e.getMessage().contains("cka.backlog.max-gap"), e.getMessage());
+    }
+
+    @Test
+    void aDrainTimeLongerThanTheBacklogThresholdIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new StreamPace(Duration.ofSeconds(1),
+                Duration.ofMillis(1001), 0.25, 0.05, Duration.ofSeconds(1), Duration.ofSeconds(10), 0.25, 0.1));
+        assertTrue(e.getMessage().contains("cka.backlog.drained-after"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new StreamPace(Duration.ofSeconds(1), Duration.ZERO, 0.25, 0.05,
+                Duration.ofSeconds(1), Duration.ofSeconds(10), 0.25, 0.1));
     }
 }
