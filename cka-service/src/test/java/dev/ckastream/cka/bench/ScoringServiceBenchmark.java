@@ -51,7 +51,10 @@ import dev.ckastream.deploy.broker.EmbeddedKafkaBroker;
  * snapshot's size and write time, the CPU per review of the service and of this JVM, and the ceiling this JVM
  * leaves: on a small machine the broker and producer share the cores the bare update had to itself, so no
  * service could go faster than the cores less their CPU per pair, all doing the bare update
- * ({@link Run#ceiling}). With {@code --repeat N} the as-fast-as-possible runs and the bare update are measured N
+ * ({@link Run#ceiling}). After each as-fast-as-possible run a {@link BareActivationConsumer} reads the run's records
+ * again in a JVM of its own: its CPU per pair is what reading and decoding them costs any Kafka consumer here, and
+ * {@link Run#ceilingWithConsumer} the most a service could reach that did nothing else besides the bare update.
+ * With {@code --repeat N} the as-fast-as-possible runs and the bare update are measured N
  * times each (the service runs alternating), and the summary gives the median and range of every ratio.
  *
  * <p>Run with {@code deploy/bench-cka [--reviews N] [--warmup N] [--layers L] [--dim D] [--repeat N]
@@ -74,11 +77,20 @@ public final class ScoringServiceBenchmark {
     record Run(String what, String kind, boolean paced, double reviewsPerSecond, double seconds,
             double[] latencyMillis, int scoreRecords, Map<String, Double> workSeconds, List<String> memory,
             List<String> snapshots, String last, String engine, String cpu, double coldReviewsPerSecond,
-            double serviceCpuPerReview, double harnessCpuPerReview) {
+            double serviceCpuPerReview, double harnessCpuPerReview, double consumerCpuPerReview) {
 
         /** {@link ScoringServiceBenchmark#ceiling} beside this run's broker and producer. */
         double ceiling(double limit, int cores) {
             return ScoringServiceBenchmark.ceiling(limit, cores, harnessCpuPerReview);
+        }
+
+        /**
+         * {@link ScoringServiceBenchmark#ceiling} beside this run's broker and producer and a {@link BareActivationConsumer}
+         * reading the same records: what a service whose only cost beyond the bare update is reading and decoding its
+         * input could reach. NaN when the bare consumer was not run.
+         */
+        double ceilingWithConsumer(double limit, int cores) {
+            return ScoringServiceBenchmark.ceiling(limit, cores, harnessCpuPerReview + consumerCpuPerReview);
         }
     }
 
@@ -183,6 +195,11 @@ public final class ScoringServiceBenchmark {
             // At a fixed rate the pace is the producer's, not the machine's: a ceiling would say nothing there.
             String ceiling = r.paced ? "" : String.format(" | ceiling beside this JVM: %.0f reviews/s = %.2f",
                     r.ceiling(best, cores), r.ceiling(best, cores) / best);
+            if (!Double.isNaN(r.consumerCpuPerReview)) {
+                ceiling += String.format(" | bare consumer %.2f ms per pair, ceiling beside this JVM and it: %.0f reviews/s"
+                        + " = %.2f", 1e3 * r.consumerCpuPerReview, r.ceilingWithConsumer(best, cores),
+                        r.ceilingWithConsumer(best, cores) / best);
+            }
             System.out.printf("  %-45s %6.0f reviews/s = %.2f of the BLAS limit | latency median %.0f ms, p95 %.0f ms,"
                     + " max %.0f ms | time in%s | CPU: %s; per review: service %.2f ms, this JVM %.2f ms%s%s%n",
                     r.what + ":", r.reviewsPerSecond, r.reviewsPerSecond / best, r.latencyMillis[0],
@@ -200,10 +217,14 @@ public final class ScoringServiceBenchmark {
                 }
                 List<Double> rates = same.stream().map(Run::reviewsPerSecond).toList();
                 List<Double> ceilings = same.stream().map(r -> r.ceiling(best, cores)).toList();
+                List<Double> withConsumer = same.stream().map(r -> r.ceilingWithConsumer(best, cores))
+                        .filter(c -> !Double.isNaN(c)).toList();
                 List<Double> colds = same.stream().map(Run::coldReviewsPerSecond).filter(c -> c > 0).toList();
                 System.out.printf("  %-45s median %.0f reviews/s = %.2f (range %.2f-%.2f) | ceiling median %.2f (range"
-                        + " %.2f-%.2f)%s%n", kind + ":", median(rates), median(rates) / best, min(rates) / best,
+                        + " %.2f-%.2f)%s%s%n", kind + ":", median(rates), median(rates) / best, min(rates) / best,
                         max(rates) / best, median(ceilings) / best, min(ceilings) / best, max(ceilings) / best,
+                        withConsumer.isEmpty() ? "" : String.format(" | with a bare consumer median %.2f (range %.2f-%.2f)",
+                                median(withConsumer) / best, min(withConsumer) / best, max(withConsumer) / best),
                         colds.isEmpty() ? "" : String.format(" | cold median %.2f (range %.2f-%.2f)",
                                 median(colds) / best, min(colds) / best, max(colds) / best));
             }
@@ -305,6 +326,9 @@ public final class ScoringServiceBenchmark {
             JsonNode last = JSON.readTree(cka.get("/scores"));
             String engine = engine(cka);
             cka.stop();
+            // What reading and decoding these records costs any consumer, on the same broker and data: as fast as
+            // possible runs only (at a fixed rate the producer sets the pace, so the ceiling it feeds is not printed).
+            double consumerCpuPerReview = rate == 0 ? bareConsumerCpuPerReview(broker, total) : Double.NaN;
 
             long[] latency = new long[reviews];
             List<long[]> records = new ArrayList<>(scoreRecords);
@@ -369,7 +393,8 @@ public final class ScoringServiceBenchmark {
             }
             return new Run(what, kind, rate > 0, reviews / seconds, seconds, latencyMillis, records.size(),
                     workSeconds, memory, snapshots, lastLine, engine, cpu, cold,
-                    (cpuAtEnd[0] - cpuAtStart[0]) / 1e9 / reviews, (cpuAtEnd[1] - cpuAtStart[1]) / 1e9 / reviews);
+                    (cpuAtEnd[0] - cpuAtStart[0]) / 1e9 / reviews, (cpuAtEnd[1] - cpuAtStart[1]) / 1e9 / reviews,
+                    consumerCpuPerReview);
         } catch (Exception | Error e) {
             // Kept for a look at cka.log and the broker's data; a run that completes removes them (up to 2 GB).
             System.err.println("run failed; its broker data, state and cka.log are kept in " + work);
@@ -380,6 +405,30 @@ public final class ScoringServiceBenchmark {
                 EmbeddedKafkaBroker.deleteRecursively(work);
             }
         }
+    }
+
+    /**
+     * Runs a {@link BareActivationConsumer} in a JVM of its own over the {@code total} pairs in the activation topics
+     * (a warm-up pass, then a timed one) and returns its consuming thread's CPU seconds per pair.
+     */
+    private static double bareConsumerCpuPerReview(EmbeddedKafkaBroker broker, int total) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), BareActivationConsumer.class.getName(), broker.bootstrapServers(),
+                Long.toString(2L * total)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("the bare consumer failed:\n" + out);
+        }
+        String line = out.lines().filter(l -> l.startsWith("records ")).reduce((a, b) -> b)
+                .orElseThrow(() -> new IllegalStateException("the bare consumer printed no figures:\n" + out));
+        String[] f = line.split(" ");
+        double pairs = Long.parseLong(f[1]) / 2.0;
+        double threadPerPair = Long.parseLong(f[3]) / 1e9 / pairs;
+        double processPerPair = Long.parseLong(f[5]) / 1e9 / pairs;
+        System.out.printf("bare consumer (a plain KafkaConsumer and the contract's decoder in a JVM of its own, the run's"
+                + " %s records read a second time): %.3f ms of CPU per pair on its thread, %.3f ms in its whole JVM, over"
+                + " %s s%n", f[1], 1e3 * threadPerPair, 1e3 * processPerPair, f[7]);
+        return threadPerPair;
     }
 
     /**
