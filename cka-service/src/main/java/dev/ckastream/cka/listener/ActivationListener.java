@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,9 +41,9 @@ import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
 import org.apache.kafka.common.header.Headers;
-import org.jboss.logging.Logger;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
 /**
  * Kafka in: every activation topic the pairs read, on one channel, one polled batch at a time on a worker
@@ -147,7 +148,7 @@ public class ActivationListener {
             trainer.counted();
         }
         if (pace.lastBatchBehind()) {
-            drainWatch.schedule(this::publishOnceDrained, pace.drainedAfterMillis() + 1, TimeUnit.MILLISECONDS);
+            watchForDrain(TimeUnit.MILLISECONDS.toNanos(pace.drainedAfterMillis() + 1));
         }
         // A batch whose dead letters the broker did not take in time is nacked, never acked: with
         // failure-strategy=fail its offsets stay uncommitted.
@@ -299,7 +300,7 @@ public class ActivationListener {
         }
         long wait = board.nanosUntilEmissionDue();
         if (wait > 0) {
-            drainWatch.schedule(this::publishOnceDrained, wait, TimeUnit.NANOSECONDS);
+            watchForDrain(wait);
             return;
         }
         try {
@@ -307,6 +308,15 @@ public class ActivationListener {
         } catch (RuntimeException e) {
             // A scheduled task's exception would otherwise vanish; the next batch or tick publishes again.
             LOG.warnf(e, "the scores after a drained backlog were not published");
+        }
+    }
+
+    /** Checks {@link #publishOnceDrained} after {@code nanos}; not once the service is stopping. */
+    private void watchForDrain(long nanos) {
+        try {
+            drainWatch.schedule(this::publishOnceDrained, nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // The shutdown snapshot and the last emission are the service's own business then.
         }
     }
 
