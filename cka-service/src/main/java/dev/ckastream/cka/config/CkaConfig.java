@@ -101,6 +101,15 @@ public interface CkaConfig {
      */
     java.util.OptionalInt gemmThreads();
 
+    /**
+     * The classes HotSpot's optimising compiler (C2) compiles, as class patterns ({@code dev/ckastream/*}, a
+     * {@code *} at either end); every other class's hot code stays with the quick compiler (C1, full optimisation,
+     * no profiling). {@code *} leaves the JVM's own policy (C2 for everything). See
+     * {@link dev.ckastream.cka.runtime.JitDirectives}.
+     */
+    @WithDefault("dev/ckastream/*,java/*,jdk/internal/misc/*,jdk/internal/util/*")
+    List<String> c2Classes();
+
     /** Reviews buffered before one batched co-moment update (a GEMM per block row). */
     @WithDefault("64")
     int updateBatch();

@@ -40,6 +40,8 @@ class CkaCrashRecoveryIT {
                     "CKA_STATE_DIR", work.resolve("state").toString(), "CKA_SNAPSHOT_INTERVAL", "1s");
             ServiceProcess cka = ServiceProcess.startCka(env, work.resolve("cka.log"));
             cka.awaitReady(Duration.ofSeconds(90));
+            // The packaged service keeps C2 to its own and the JDK's classes (cka.c2-classes), and is exact with it.
+            assertTrue(cka.logText().contains("JIT: C2 compiles only dev/ckastream/*"), cka.tail());
 
             Thread producer = new Thread(() -> produce(broker, pairs), "pairs");
             producer.start();
