@@ -455,9 +455,15 @@ public final class ScoringServiceBenchmark {
         return out;
     }
 
+    /** The service's start-up lines naming its GEMM engine and its JIT policy ({@code cka.c2-classes}). */
     private static String engine(ServiceProcess cka) throws java.io.IOException {
-        return cka.logText().lines().filter(l -> l.contains("GEMM engine: ")).findFirst()
-                .map(l -> l.substring(l.indexOf("GEMM engine: ") + 13).trim()).orElse("?");
+        String log = cka.logText();
+        return afterMarker(log, "GEMM engine: ") + "; JIT: " + afterMarker(log, "JIT: ");
+    }
+
+    private static String afterMarker(String log, String marker) {
+        return log.lines().filter(l -> l.contains(marker)).findFirst()
+                .map(l -> l.substring(l.indexOf(marker) + marker.length()).trim()).orElse("?");
     }
 
     /** Each pair's two values (first, second checkpoint): correlated Gaussian vectors, one outlier dimension. */
