@@ -30,7 +30,7 @@ import org.jboss.logging.Logger;
  *
  * <h2>Why</h2>
  * The service's arithmetic is native BLAS; what the JIT compiles is the plumbing around it. With the JVM's own
- * policy, C2 took 0.25–0.3 of a core all through the first 20 s of streaming on a 2-core machine (5.1–5.7 s of
+ * policy, C2 took 0.2–0.3 of a core all through the first 20 s of streaming on a 2-core machine (5.1–5.7 s of
  * C2 time in a service that scored 12,000 pairs of 7 × 768 as fast as it could; per-thread CPU from {@code /proc},
  * README "Benchmarks"), a quarter of it on the Kafka client alone by an earlier {@code -XX:+LogCompilation} count,
  * though a consumer's per-record work is small next to the co-moment update it feeds; methods waiting in C2's queue meanwhile run as C1 code with full profiling, the
