@@ -12,6 +12,8 @@ import java.util.stream.Collectors;
 import javax.management.JMException;
 import javax.management.ObjectName;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -33,9 +35,10 @@ import org.jboss.logging.Logger;
  * policy, C2 took 0.2–0.3 of a core all through the first 20 s of streaming on a 2-core machine (5.1–5.7 s of
  * C2 time in a service that scored 12,000 pairs of 7 × 768 as fast as it could; per-thread CPU from {@code /proc},
  * README "Benchmarks"), a quarter of it on the Kafka client alone by an earlier {@code -XX:+LogCompilation} count,
- * though a consumer's per-record work is small next to the co-moment update it feeds; methods waiting in C2's queue meanwhile run as C1 code with full profiling, the
- * slowest compiled tier. Kept from C2, those libraries' methods are compiled once by C1, in milliseconds, and run
- * at C1's speed: in the same runs C2 took 2.4–3.5 s, its share falling from 0.25 to 0.03 of a core.
+ * though a consumer's per-record work is small next to the co-moment update it feeds; methods waiting in C2's
+ * queue meanwhile run as C1 code with full profiling, the slowest compiled tier. Kept from C2, those libraries'
+ * methods are compiled once by C1, in milliseconds, and run at C1's speed: in the same runs C2 took 2.4–3.5 s,
+ * its share falling from 0.25 to 0.03 of a core.
  *
  * <h2>How</h2>
  * At start-up, before the Kafka channels start, the service adds two compiler directives through the JVM's
@@ -44,8 +47,9 @@ import org.jboss.logging.Logger;
  * needed): C2 may compile the listed classes, and excludes every other class. HotSpot then compiles a method C2
  * refuses with C1 at tier 1 ({@code made not compilable on level 4 ... excluded by CompileCommand} with {@code
  * -XX:+PrintCompilation}). Directives are process-wide and stack: {@code jcmd <pid> Compiler.directives_print}
- * shows them, {@code Compiler.directives_remove} pops them. A JVM without the command (not HotSpot) keeps its own
- * policy, with a warning; {@code cka.c2-classes=*} leaves every JVM as it is.
+ * shows them, {@code Compiler.directives_remove} pops them. A JVM without the command (not HotSpot), or without
+ * C1 ({@code -XX:-TieredCompilation}, where a class kept from C2 would never be compiled), keeps its own policy,
+ * with a warning; {@code cka.c2-classes=*} leaves every JVM as it is.
  */
 @ApplicationScoped
 public class JitDirectives {
@@ -110,6 +114,10 @@ public class JitDirectives {
      */
     public static String install(List<String> classPatterns) {
         String text = directives(classPatterns);
+        String withoutC1 = withoutC1();
+        if (withoutC1 != null) {
+            return withoutC1;
+        }
         Path file = null;
         try {
             file = Files.createTempFile("cka-c2-classes", ".json");
@@ -130,6 +138,19 @@ public class JitDirectives {
                     LOG.debugf("could not delete %s: %s", file, e);
                 }
             }
+        }
+    }
+
+    /** Why this JVM has no C1 to take over from C2 ({@code -XX:-TieredCompilation}), or null when it has one. */
+    private static String withoutC1() {
+        try {
+            HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            if (hotspot != null && "false".equals(hotspot.getVMOption("TieredCompilation").getValue())) {
+                return "this JVM runs without C1 (-XX:-TieredCompilation): a class kept from C2 would never be compiled";
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return "cannot tell whether this JVM has C1 (" + e + ")";
         }
     }
 

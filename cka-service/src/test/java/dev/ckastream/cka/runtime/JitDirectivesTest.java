@@ -40,12 +40,7 @@ class JitDirectivesTest {
      */
     @Test
     void aJvmWithTheDirectivesCompilesOnlyTheListedClassesWithC2() throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-XX:+PrintCompilation", "-cp", System.getProperty("java.class.path"),
-                JitDirectivesChild.class.getName()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish");
-        assertEquals(0, p.exitValue(), out);
+        String out = child("-XX:+PrintCompilation");
         assertTrue(out.contains("installed: yes"), out);
         assertTrue(out.contains("done "), out);
         String kept = JitDirectivesChild.Kept.class.getName() + "::work";
@@ -53,6 +48,26 @@ class JitDirectivesTest {
         assertTrue(compiledAt(out, kept, 4), "Kept.work was never compiled by C2:\n" + lines(out, "::work"));
         assertFalse(compiledAt(out, refused, 4), "Refused.work was compiled by C2:\n" + lines(out, "::work"));
         assertTrue(compiledAt(out, refused, 1), "Refused.work did not reach C1 tier 1:\n" + lines(out, "::work"));
+    }
+
+    /** Without C1 a class kept from C2 would stay interpreted: such a JVM keeps its own policy, and says why. */
+    @Test
+    void aJvmWithoutC1KeepsItsOwnPolicy() throws IOException, InterruptedException {
+        String out = child("-XX:-TieredCompilation");
+        assertTrue(out.contains("installed: this JVM runs without C1 (-XX:-TieredCompilation)"), out);
+        assertTrue(out.contains("done "), out);
+    }
+
+    private static String child(String... jvmOptions) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new java.util.ArrayList<>(List.of(java));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), JitDirectivesChild.class.getName()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish");
+        assertEquals(0, p.exitValue(), out);
+        return out;
     }
 
     /** Whether a PrintCompilation line ({@code timestamp id flags level method (n bytes)}) compiles this method at this tier. */
