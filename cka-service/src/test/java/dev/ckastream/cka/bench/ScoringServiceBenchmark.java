@@ -43,9 +43,9 @@ import dev.ckastream.deploy.broker.EmbeddedKafkaBroker;
  *   <li>with {@code --rate}, labelled pairs at each of these rates ({@code half}: half the labelled throughput just
  *       measured; e.g. {@code 200,half}): the latency from a pair's send to the first {@code cka.scores} record that includes it
  *       (median, p95, max);</li>
- *   <li>the bare float64 co-moment update of the same shapes through the same BLAS, in this JVM after the
- *       services have stopped, at 64, 256 and 512 reviews per batch ({@link CoMomentBenchmark}), and each
- *       throughput's ratio to the fastest.</li>
+ *   <li>the bare float64 co-moment update of the same shapes through the same BLAS, in this JVM while no service
+ *       runs (after each labelled and unlabelled pair), at 64, 256 and 512 reviews per batch
+ *       ({@link CoMomentBenchmark}), and each throughput's ratio to the fastest.</li>
  * </ol>
  * Each service run also reports heap and RSS over time (sustained load: they must plateau), each state
  * snapshot's size and write time, the CPU per review of the service and of this JVM, and the ceiling this JVM
@@ -55,7 +55,8 @@ import dev.ckastream.deploy.broker.EmbeddedKafkaBroker;
  * again in a JVM of its own: its CPU per pair is what reading and decoding them costs any Kafka consumer here, and
  * {@link Run#ceilingWithConsumer} the most a service could reach that did nothing else besides the bare update.
  * With {@code --repeat N} the as-fast-as-possible runs and the bare update are measured N
- * times each (the service runs alternating), and the summary gives the median and range of every ratio.
+ * times each (the service runs alternating, the bare update timed after each labelled and unlabelled pair, and each
+ * of the pair's ratios taken against that timing), and the summary gives the median and range of every ratio.
  *
  * <p>Run with {@code deploy/bench-cka [--reviews N] [--warmup N] [--layers L] [--dim D] [--repeat N]
  * [--rate PAIRS_PER_S|half[,...]] [--env NAME=VALUE ...]}.
@@ -133,13 +134,21 @@ public final class ScoringServiceBenchmark {
         }
         int cores = Runtime.getRuntime().availableProcessors();
         List<Double> labelledRates = new ArrayList<>();
+        BareLimit bare = new BareLimit(layers, dim);
+        // Each as-fast-as-possible run's limit: the bare update timed right after its round, so that a slow or fast
+        // phase of the machine (its timings moved by 8 % within minutes here) falls on both sides of the ratio.
+        Map<Run, Double> roundLimit = new java.util.IdentityHashMap<>();
         for (int round = 1; round <= (ratesOnly ? 0 : repeat); round++) {
             // Labelled and unlabelled alternate, so a slow phase of the machine falls on both.
             String of = repeat > 1 ? String.format(" (%d of %d)", round, repeat) : "";
             Run labelled = serve(LABELLED + of, LABELLED, reviews, warmup, layers, dim, 0, true, serviceEnv);
             runs.add(labelled);
             labelledRates.add(labelled.reviewsPerSecond);
-            runs.add(serve(UNLABELLED + of, UNLABELLED, reviews, warmup, layers, dim, 0, false, serviceEnv));
+            Run unlabelled = serve(UNLABELLED + of, UNLABELLED, reviews, warmup, layers, dim, 0, false, serviceEnv);
+            runs.add(unlabelled);
+            double limit = bare.time(of);
+            roundLimit.put(labelled, limit);
+            roundLimit.put(unlabelled, limit);
         }
         if (replay) {
             runs.add(serve("labelled, replayed (topics full at start)", "labelled, replayed", reviews, 0, layers, dim,
@@ -152,30 +161,12 @@ public final class ScoringServiceBenchmark {
             runs.add(serve(what, what, reviews, warmup, layers, dim, pairsPerSecond, true, serviceEnv));
         }
 
-        GemmEngine gemm = GemmEngine.best();
-        System.out.printf("%nbare co-moment update (cross DGEMM + self DSYRK, float64, %s), same run:%n", gemm.implementation());
-        double[][] cross = new double[layers][dim * layers * dim];
-        double[][] selfA = new double[layers][dim * dim];
-        double[][] selfB = new double[layers][dim * dim];
         // Timed as often as the service runs were repeated: the limit's own spread, next to theirs.
-        List<Double> limits = new ArrayList<>();
-        int bestBatch = 0;
-        double fastestOfAll = 0;
-        for (int round = 1; round <= repeat; round++) {
-            double fastest = 0;
-            for (int m : BLAS_BATCHES) {
-                double r = CoMomentBenchmark.bareReviewsPerSecond(gemm, layers, dim, layers, dim, m, 5,
-                        Math.max(2, 1024 / m), cross, selfA, selfB);
-                System.out.printf("  %4d reviews per batch: %7.0f reviews/s%s%n", m, r,
-                        repeat > 1 ? String.format(" (%d of %d)", round, repeat) : "");
-                fastest = Math.max(fastest, r);
-                if (r > fastestOfAll) {
-                    fastestOfAll = r;
-                    bestBatch = m;
-                }
-            }
-            limits.add(fastest);
+        for (int round = bare.limits.size() + 1; round <= repeat; round++) {
+            bare.time(repeat > 1 ? String.format(" (%d of %d)", round, repeat) : "");
         }
+        List<Double> limits = bare.limits;
+        int bestBatch = bare.bestBatch;
         double best = median(limits);
 
         System.out.printf("%nsummary (%d pairs of %d x %d per checkpoint%s; %d cores; GEMM engine %s):%n", reviews, layers,
@@ -184,9 +175,14 @@ public final class ScoringServiceBenchmark {
         System.out.printf("  BLAS limit: %.0f reviews/s (bare update at its fastest batch size, %d per batch at best%s)%n",
                 best, bestBatch, repeat > 1 ? String.format("; median of %d, range %.0f-%.0f", repeat,
                         min(limits), max(limits)) : "");
+        if (!roundLimit.isEmpty()) {
+            System.out.println("  each as-fast-as-possible run against the bare update timed right after its round;"
+                    + " the other runs against the median");
+        }
         System.out.printf("  the bare update needs %.2f ms of CPU per review (%d cores at the limit)%n", 1e3 * cores / best,
                 cores);
         for (Run r : runs) {
+            double limit = roundLimit.getOrDefault(r, best);
             StringBuilder shares = new StringBuilder();
             for (String part : PARTS) {
                 double sec = r.workSeconds.getOrDefault(part, 0.0);
@@ -194,40 +190,90 @@ public final class ScoringServiceBenchmark {
             }
             // At a fixed rate the pace is the producer's, not the machine's: a ceiling would say nothing there.
             String ceiling = r.paced ? "" : String.format(" | ceiling beside this JVM: %.0f reviews/s = %.2f",
-                    r.ceiling(best, cores), r.ceiling(best, cores) / best);
+                    r.ceiling(limit, cores), r.ceiling(limit, cores) / limit);
             if (!Double.isNaN(r.consumerCpuPerReview)) {
                 ceiling += String.format(" | bare consumer %.2f ms per pair, ceiling beside this JVM and it: %.0f reviews/s"
-                        + " = %.2f", 1e3 * r.consumerCpuPerReview, r.ceilingWithConsumer(best, cores),
-                        r.ceilingWithConsumer(best, cores) / best);
+                        + " = %.2f", 1e3 * r.consumerCpuPerReview, r.ceilingWithConsumer(limit, cores),
+                        r.ceilingWithConsumer(limit, cores) / limit);
             }
-            System.out.printf("  %-45s %6.0f reviews/s = %.2f of the BLAS limit | latency median %.0f ms, p95 %.0f ms,"
-                    + " max %.0f ms | time in%s | CPU: %s; per review: service %.2f ms, this JVM %.2f ms%s%s%n",
-                    r.what + ":", r.reviewsPerSecond, r.reviewsPerSecond / best, r.latencyMillis[0],
+            System.out.printf("  %-45s %6.0f reviews/s = %.2f of the BLAS limit (%.0f) | latency median %.0f ms, p95 %.0f"
+                    + " ms, max %.0f ms | time in%s | CPU: %s; per review: service %.2f ms, this JVM %.2f ms%s%s%n",
+                    r.what + ":", r.reviewsPerSecond, r.reviewsPerSecond / limit, limit, r.latencyMillis[0],
                     r.latencyMillis[1], r.latencyMillis[2], shares, r.cpu, 1e3 * r.serviceCpuPerReview,
                     1e3 * r.harnessCpuPerReview, ceiling,
                     r.coldReviewsPerSecond > 0 ? String.format(" | warm-up pairs (cold JVMs, as fast as possible): %.0f"
-                            + " reviews/s = %.2f", r.coldReviewsPerSecond, r.coldReviewsPerSecond / best) : "");
+                            + " reviews/s = %.2f", r.coldReviewsPerSecond, r.coldReviewsPerSecond / limit) : "");
         }
         if (repeat > 1) {
-            System.out.printf("%n  over the %d repeats (each ratio against the median limit; the ceiling as above):%n", repeat);
+            System.out.printf("%n  over the %d repeats (each ratio against the bare update timed after its round;"
+                    + " the ceiling as above):%n", repeat);
             for (String kind : List.of(LABELLED, UNLABELLED)) {
                 List<Run> same = runs.stream().filter(r -> r.kind.equals(kind)).toList();
                 if (same.isEmpty()) {
                     continue;
                 }
                 List<Double> rates = same.stream().map(Run::reviewsPerSecond).toList();
-                List<Double> ceilings = same.stream().map(r -> r.ceiling(best, cores)).toList();
-                List<Double> withConsumer = same.stream().map(r -> r.ceilingWithConsumer(best, cores))
+                List<Double> ratios = same.stream().map(r -> r.reviewsPerSecond / roundLimit.get(r)).toList();
+                List<Double> ceilings = same.stream().map(r -> r.ceiling(roundLimit.get(r), cores) / roundLimit.get(r))
+                        .toList();
+                List<Double> withConsumer = same.stream()
+                        .map(r -> r.ceilingWithConsumer(roundLimit.get(r), cores) / roundLimit.get(r))
                         .filter(c -> !Double.isNaN(c)).toList();
-                List<Double> colds = same.stream().map(Run::coldReviewsPerSecond).filter(c -> c > 0).toList();
-                System.out.printf("  %-45s median %.0f reviews/s = %.2f (range %.2f-%.2f) | ceiling median %.2f (range"
-                        + " %.2f-%.2f)%s%s%n", kind + ":", median(rates), median(rates) / best, min(rates) / best,
-                        max(rates) / best, median(ceilings) / best, min(ceilings) / best, max(ceilings) / best,
+                List<Double> colds = same.stream().map(r -> r.coldReviewsPerSecond / roundLimit.get(r))
+                        .filter(c -> c > 0).toList();
+                System.out.printf("  %-45s median %.0f reviews/s; of the limit median %.2f (range %.2f-%.2f) | ceiling"
+                        + " median %.2f (range %.2f-%.2f)%s%s%n", kind + ":", median(rates), median(ratios),
+                        min(ratios), max(ratios), median(ceilings), min(ceilings), max(ceilings),
                         withConsumer.isEmpty() ? "" : String.format(" | with a bare consumer median %.2f (range %.2f-%.2f)",
-                                median(withConsumer) / best, min(withConsumer) / best, max(withConsumer) / best),
+                                median(withConsumer), min(withConsumer), max(withConsumer)),
                         colds.isEmpty() ? "" : String.format(" | cold median %.2f (range %.2f-%.2f)",
-                                median(colds) / best, min(colds) / best, max(colds) / best));
+                                median(colds), min(colds), max(colds)));
             }
+        }
+    }
+
+    /**
+     * The bare co-moment update through the same BLAS, in this JVM while no service or broker runs, at each of
+     * {@link #BLAS_BATCHES}: each {@link #time} prints the three and returns the fastest (one timing of the limit).
+     */
+    private static final class BareLimit {
+        private final int layers;
+        private final int dim;
+        private GemmEngine gemm;
+        private double[][] cross;
+        private double[][] selfA;
+        private double[][] selfB;
+        final List<Double> limits = new ArrayList<>();
+        int bestBatch;
+        private double fastestOfAll;
+
+        BareLimit(int layers, int dim) {
+            this.layers = layers;
+            this.dim = dim;
+        }
+
+        double time(String of) {
+            if (gemm == null) {
+                gemm = GemmEngine.best();
+                cross = new double[layers][dim * layers * dim];
+                selfA = new double[layers][dim * dim];
+                selfB = new double[layers][dim * dim];
+            }
+            System.out.printf("%nbare co-moment update (cross DGEMM + self DSYRK, float64, %s), same run%s:%n",
+                    gemm.implementation(), of);
+            double fastest = 0;
+            for (int m : BLAS_BATCHES) {
+                double r = CoMomentBenchmark.bareReviewsPerSecond(gemm, layers, dim, layers, dim, m, 5,
+                        Math.max(2, 1024 / m), cross, selfA, selfB);
+                System.out.printf("  %4d reviews per batch: %7.0f reviews/s%s%n", m, r, of);
+                fastest = Math.max(fastest, r);
+                if (r > fastestOfAll) {
+                    fastestOfAll = r;
+                    bestBatch = m;
+                }
+            }
+            limits.add(fastest);
+            return fastest;
         }
     }
 
